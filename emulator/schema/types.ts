@@ -10,6 +10,11 @@ export interface PicklistValue {
   label?: string;
   active?: boolean;
   defaultValue?: boolean;
+  /** Opportunity stages: whether the stage closes the opportunity, and whether it wins it. */
+  closed?: boolean;
+  won?: boolean;
+  /** Dependent picklists: base64 bitmap of the controlling values this value is valid for. */
+  validFor?: string | null;
 }
 
 export interface FieldDef {
@@ -67,6 +72,14 @@ export interface FieldDef {
   controllerName?: string;
   htmlFormatted?: boolean;
   writeRequiresMasterRead?: boolean;
+  /** Describe details that describe.ts otherwise derives from the type (plaintextarea, personname, imageurl...). */
+  extraTypeInfo?: string | null;
+  namePointing?: boolean;
+  polymorphicForeignKey?: boolean;
+  permissionable?: boolean;
+  defaultValueFormula?: string;
+  /** Name of the child relationship this lookup gives its parent; null for none. Read by OrgSchema. */
+  childRelationshipName?: string | null;
 }
 
 export interface RecordTypeDef {
@@ -100,6 +113,13 @@ export interface ObjectDef {
   recordTypes?: RecordTypeDef[];
   /** Platform events (X__e) are publish-only objects. */
   isPlatformEvent?: boolean;
+  /** Describe flags that describe.ts otherwise derives from the object's kind and fields. */
+  activateable?: boolean;
+  layoutable?: boolean;
+  mruEnabled?: boolean;
+  customSetting?: boolean;
+  namedLayouts?: string[];
+  supportedScopes?: { label: string; name: string }[];
 }
 
 /** A per-org schema file: custom objects, plus custom fields and picklist changes on standard objects. */

@@ -1,0 +1,14 @@
+import { Emulator, type EmulatorOptions } from './emulator.js';
+import { ALL_ROUTES } from './http/routes/index.js';
+
+export { Emulator, LATEST_API_VERSION } from './emulator.js';
+export type { EmulatorOptions } from './emulator.js';
+export { Org } from './org.js';
+export type { OrgSpec, UserSpec, ConnectedAppSpec } from './org.js';
+export type { SchemaFile, ObjectDef, FieldDef } from './schema/types.js';
+
+/** Starts an emulator with every API on loopback; call `stop()` when done. */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const emulator = new Emulator(options, ALL_ROUTES);
+  return emulator.start();
+}
