@@ -1,8 +1,11 @@
 // `npm test`: build, type check, lint, then every test. Proxy variables are removed first because
 // jsforce and faye would otherwise send even loopback traffic through a proxy.
 import { spawnSync } from 'node:child_process';
+import { ensureDependencies } from './ensure-deps.mjs';
 
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
+
+ensureDependencies();
 
 const steps = [
   ['build', 'node', ['build.mjs']],

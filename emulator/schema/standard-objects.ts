@@ -246,7 +246,7 @@ const contact: ObjectDef = {
     id('Contact ID'),
     isDeleted(),
     masterRecordId('Contact'),
-    reference('AccountId', ['Account'], 'Account', { label: 'Account ID' }),
+    reference('AccountId', ['Account'], 'Account', { label: 'Account ID', cascadeDelete: true }),
     ...personName(),
     recordTypeId(),
     ...address('Other'),
@@ -293,7 +293,7 @@ const opportunity: ObjectDef = {
   fields: [
     id('Opportunity ID'),
     isDeleted(),
-    reference('AccountId', ['Account'], 'Account', { label: 'Account ID' }),
+    reference('AccountId', ['Account'], 'Account', { label: 'Account ID', cascadeDelete: true }),
     recordTypeId(),
     checkbox('IsPrivate', { label: 'Private' }),
     text('Name', 120, { required: true, nameField: true, label: 'Name' }),

@@ -52,13 +52,13 @@ function flatten<L>(chain: ChainNode | undefined): Tok<L>[] {
 /** The leaf list in source order and the tree over it. */
 export function buildBoolTree<L>(
   chain: ChainNode | undefined,
-  onMixed: (operator: 'AND' | 'OR', afterLeaf: number) => Error,
+  onMixed: (operator: 'AND' | 'OR', afterLeaf: L | undefined) => Error,
 ): { tree: BoolNode<L> | undefined; leaves: L[] } {
   const toks = flatten<L>(chain);
   const leaves = toks.flatMap((t) => (t.t === 'leaf' ? [t.leaf] : []));
   if (!toks.length) return { tree: undefined, leaves };
   let pos = 0;
-  let lastLeaf = -1;
+  let lastLeaf: L | undefined;
   const peek = () => toks[pos]?.t;
 
   const parseLevel = (): BoolNode<L> => {
@@ -85,7 +85,7 @@ export function buildBoolTree<L>(
       return inner;
     }
     if (tok.t === 'leaf') {
-      lastLeaf = tok.index;
+      lastLeaf = tok.leaf;
       return { type: 'leaf', leaf: tok.leaf, index: tok.index };
     }
     throw new Error(`unexpected ${tok.t} in WHERE chain`);

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import jsforce from 'jsforce';
+import { Connection } from 'jsforce';
 import { startEmulator, type Emulator, type OrgSpec } from '../../emulator/index.js';
 
 // jsforce and faye send even loopback traffic through a proxy when these are set.
@@ -42,10 +42,10 @@ export async function startTestEmulator(specs: OrgSpec[] = [testOrgSpec('alpha')
 }
 
 /** A jsforce connection logged in with the password flow as the org's integration user. */
-export async function login(emulator: Emulator, orgName = 'alpha', options: Record<string, unknown> = {}): Promise<jsforce.Connection> {
+export async function login(emulator: Emulator, orgName = 'alpha', options: Record<string, unknown> = {}): Promise<Connection> {
   const org = emulator.org(orgName);
   const app = [...org.apps.values()][0]!;
-  const conn = new jsforce.Connection({
+  const conn = new Connection({
     loginUrl: emulator.loginUrl,
     version: API_VERSION,
     oauth2: { loginUrl: emulator.loginUrl, clientId: app.clientId, clientSecret: app.clientSecret },
@@ -56,9 +56,9 @@ export async function login(emulator: Emulator, orgName = 'alpha', options: Reco
 }
 
 /** A jsforce connection that skips OAuth: a session issued directly for the integration user. */
-export function connectDirect(emulator: Emulator, orgName = 'alpha', options: Record<string, unknown> = {}): jsforce.Connection {
+export function connectDirect(emulator: Emulator, orgName = 'alpha', options: Record<string, unknown> = {}): Connection {
   const org = emulator.org(orgName);
   const user = [...org.users.values()].find((u) => u.integration)!;
   const session = org.sessions.issue(user.id, [...org.apps.keys()][0]!);
-  return new jsforce.Connection({ instanceUrl: org.instanceUrl, accessToken: session.accessToken, version: API_VERSION, ...options });
+  return new Connection({ instanceUrl: org.instanceUrl, accessToken: session.accessToken, version: API_VERSION, ...options });
 }
