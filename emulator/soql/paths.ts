@@ -75,6 +75,16 @@ export class PathResolver {
     return record && object ? { record, object } : undefined;
   }
 
+  /** The record at the end of a chain of hops (the record itself for none). */
+  parentOf(hops: Hop[], r: StoredRecord, root: ObjectSchema): ParentRef | undefined {
+    let cur: ParentRef | undefined = { record: r, object: root };
+    for (const hop of hops) {
+      cur = this.follow(hop, cur.record);
+      if (!cur) return undefined;
+    }
+    return cur;
+  }
+
   /**
    * Resolves `segments` (already split on dots) from `root`. `at` gives the token index used to
    * frame an error; it is only computed when an error is raised.

@@ -44,7 +44,8 @@ export function shapeRecord(ctx: QueryContext, node: ShapeNode, r: StoredRecord,
         break;
       case 'typeof': {
         const p = ctx.resolver.follow(e.hop, r);
-        const chosen = p && (e.byType.get(p.object.name.toLowerCase()) ?? e.otherwise);
+        // A parent type with neither a WHEN nor an ELSE still comes back, with attributes only.
+        const chosen = p && (e.byType.get(p.object.name.toLowerCase()) ?? e.otherwise ?? newNode());
         out[e.key] = p && chosen ? shapeRecord(ctx, chosen, p.record, p.object) : null;
         break;
       }

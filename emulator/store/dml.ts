@@ -160,7 +160,7 @@ export class Transaction {
   upsert(objectName: string, extFieldName: string, extValue: unknown, input: Record<string, unknown>): UpsertResult {
     const o = this.objectSchema(objectName);
     const f = o.field(extFieldName);
-    if (!f || !(f.externalId || f.idLookup || f.name === 'Id')) {
+    if (!f || !(f.externalId || f.name === 'Id')) {
       throw new SfError('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${extFieldName}`, 404);
     }
     const table = this.data.table(o.name)!;
@@ -354,7 +354,7 @@ export class Transaction {
     }
     const [extName, extValue] = entries[0]!;
     const ext = parent.field(extName);
-    if (!ext || !(ext.externalId || ext.idLookup)) {
+    if (!ext || !(ext.externalId || ext.name === 'Id')) {
       throw new SfError('INVALID_FIELD', `Field name provided, ${extName} is not an External ID or indexed field for ${parent.name}`, 400, [rel.name]);
     }
     if (ext.name === 'Id') {
@@ -399,6 +399,8 @@ export class Transaction {
 
   private checkUnique(table: Table, r: StoredRecord): void {
     for (const f of table.schema.indexedFields) {
+      // External Id fields are indexed but only those marked unique refuse duplicates.
+      if (!f.unique) continue;
       const v = r[f.name];
       if (v === null || v === undefined || v === '') continue;
       const other = table.lookup(f.name, v).find((x) => x.Id !== r.Id && !x.IsDeleted);

@@ -70,6 +70,8 @@ describe('emulator control API and fault injection', () => {
 
   it('sets and freezes the clock that system fields use', async () => {
     await control(emulator, 'POST', '/clock', { now: '2030-01-02T03:04:05.000Z', freeze: true });
+    // A session issued before the jump has expired by 2030, as it would in a real org.
+    conn = connectDirect(emulator, 'alpha');
     const { id } = (await conn.sobject('Account').create({ Name: 'then' })) as { id: string };
     expect((await conn.sobject('Account').retrieve(id)).CreatedDate).to.equal('2030-01-02T03:04:05.000+0000');
     await control(emulator, 'POST', '/clock', { advanceMs: 60_000 });

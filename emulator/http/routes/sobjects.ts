@@ -47,7 +47,7 @@ function retrieve(ctx: RequestContext, o: ObjectSchema, rawId: string): void {
 /** The record an external Id value points at, for GET and DELETE by external Id. */
 function findByExternalId(ctx: RequestContext, o: ObjectSchema, fieldName: string, value: string) {
   const f = o.field(fieldName);
-  if (!f || !(f.externalId || f.idLookup)) {
+  if (!f || !(f.externalId || f.name === 'Id')) {
     throw new SfError('NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${fieldName}`, 404);
   }
   const table = ctx.requireOrg.data.table(o.name)!;
