@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { errors, SfError } from './errors.js';
 import { FaultInjector } from './faults.js';
@@ -6,7 +7,7 @@ import { OrgSchema } from './schema/org-schema.js';
 import { STANDARD_OBJECTS } from './schema/standard-objects.js';
 import type { SchemaFile } from './schema/types.js';
 import { SessionStore } from './sessions.js';
-import { inTransaction, type DmlHost, type Transaction } from './store/dml.js';
+import { inTransaction, Transaction, type DmlHost } from './store/dml.js';
 import { OrgData } from './store/org-data.js';
 import type { CommittedTransaction, StoredRecord, WriteContext } from './store/types.js';
 import { sfDateTime, type Clock } from './util/clock.js';
@@ -172,10 +173,34 @@ export class Org implements DmlHost {
     return this.users.get(username.toLowerCase());
   }
 
-  /** Runs writes in one transaction; committed changes reach the commit listeners (CDC). */
+  /**
+   * Runs writes in one transaction; committed changes reach the commit listeners (CDC). Inside
+   * `joinTransaction` the writes join the shared transaction instead, under a savepoint, so that a
+   * failed write undoes only itself and the caller decides whether everything rolls back.
+   */
   transaction<T>(ctx: WriteContext, fn: (tx: Transaction) => T): T {
-    return inTransaction(this, ctx, fn);
+    const shared = this.ambientTransaction.getStore();
+    if (!shared) return inTransaction(this, ctx, fn);
+    const savepoint = shared.savepoint();
+    try {
+      return fn(shared);
+    } catch (err) {
+      shared.rollbackTo(savepoint);
+      throw err;
+    }
   }
+
+  /** A transaction the caller commits or rolls back itself (composite allOrNone). */
+  beginTransaction(ctx: WriteContext): Transaction {
+    return new Transaction(this, ctx);
+  }
+
+  /** Makes every `transaction()` call made while `fn` runs, by any route handler, join `tx`. */
+  joinTransaction<T>(tx: Transaction, fn: () => Promise<T>): Promise<T> {
+    return this.ambientTransaction.run(tx, fn);
+  }
+
+  private readonly ambientTransaction = new AsyncLocalStorage<Transaction>();
 
   onCommit(tx: CommittedTransaction): void {
     for (const l of this.commitListeners) l(tx);

@@ -103,11 +103,10 @@ export class PathResolver {
     }
     const last = names[names.length - 1] ?? '';
     let field = current.map((o) => fieldOf(o, last)).find((f): f is FieldDef => !!f);
-    let polymorphicType = false;
-    if (!field && current.length > 1 && last.toLowerCase() === 'type') {
-      polymorphicType = true;
-      field = { name: 'Type', type: 'string', label: 'Type', nillable: true, createable: false, updateable: false };
-    }
+    // On a polymorphic relationship `Type` is the parent's kind: its own Type field (a Group's
+    // 'Queue') where it has one, else its object name ('User').
+    const polymorphicType = current.length > 1 && last.toLowerCase() === 'type';
+    if (polymorphicType) field = { name: 'Type', type: 'string', label: 'Type', nillable: true, createable: false, updateable: false };
     if (!field) throw soqlErrors.noSuchColumn(this.src, at(), last, current[0]!.name);
     const path = [...hops.map((h) => h.relationshipName), field.name].join('.');
     return { path, hops, field, polymorphicType, get: this.getter(hops, field, polymorphicType) };
@@ -129,7 +128,10 @@ export class PathResolver {
         cur = p.record;
         object = p.object;
       }
-      if (polymorphicType) return object!.name;
+      if (polymorphicType) {
+        const own = fieldOf(object!, 'Type');
+        return own ? (cur[own.name] ?? null) : object!.name;
+      }
       if (!polymorphic) return cur[name] ?? null;
       let actual = nameOn.get(object!.name);
       if (!nameOn.has(object!.name)) {

@@ -120,7 +120,12 @@ function parentNode(node: ShapeNode, hop: Hop): ShapeNode {
 function valueGetter(resolved: ResolvedField, transform?: Transform): (r: StoredRecord, o: ObjectSchema) => unknown {
   const f = resolved.field;
   const t = transform ?? ((v: FieldValue | null) => v);
-  if (resolved.polymorphicType) return (_r, o) => o.name;
+  if (resolved.polymorphicType) {
+    return (r, o) => {
+      const own = fieldOf(o, 'Type');
+      return own ? (r[own.name] ?? null) : o.name;
+    };
+  }
   if (isCompound(f)) {
     return (r, o) => {
       const def = fieldOf(o, f.name);

@@ -376,7 +376,7 @@ describe('SOQL evaluator', () => {
       expect(names(w.data, `SELECT Name FROM Account WHERE Name LIKE '%100\\%'`)).to.deep.equal(['Initech 100%']);
       expect(names(w.data, `SELECT Name FROM Account WHERE Name LIKE '%y\\_%'`)).to.deep.equal(['Lonely_Co']);
       expect(names(w.data, `SELECT Name FROM Account WHERE Name LIKE 'Acm'`)).to.deep.equal([]);
-      expect(names(w.data, `SELECT Name FROM Account WHERE NOT Name LIKE '%e%' ORDER BY Name`)).to.deep.equal(['Lonely_Co']);
+      expect(names(w.data, `SELECT Name FROM Account WHERE NOT Name LIKE '%O%' ORDER BY Name`)).to.deep.equal(['Acme', 'Initech 100%']);
     });
 
     it('unescapes string literals', () => {
@@ -595,7 +595,8 @@ describe('SOQL evaluator', () => {
     it('requires selected fields to be grouped or aggregated', () => {
       const e = sfError(() => q(w.data, 'SELECT Name, COUNT(Id) FROM Account'));
       expect(e.errorCode).to.equal('MALFORMED_QUERY');
-      expect(e.message).to.match(/\nSELECT Name, COUNT\(Id\) FROM Account\n {7}\^\nERROR at Row:1:Column:8\nField must be grouped or aggregated: Name$/);
+      // The real framing shows the tokens around the error, not necessarily the whole query.
+      expect(e.message).to.match(/^\nSELECT Name, COUNT\(Id[^\n]*\n {7}\^\nERROR at Row:1:Column:8\nField must be grouped or aggregated: Name$/);
       expect(sfError(() => q(w.data, 'SELECT SUM(Name) FROM Account')).message).to.match(/does not support aggregate operator SUM/);
     });
   });
@@ -694,7 +695,8 @@ describe('SOQL evaluator', () => {
       const res = q(w.data, `SELECT Id, LastName, Account.Name, Account.Owner.Email FROM Contact ORDER BY LastName`);
       expect(res.columns).to.deep.equal(['Id', 'LastName', 'Account.Name', 'Account.Owner.Email']);
       expect(res.flatValue(0, 'Account.Name')).to.equal(null);
-      expect(res.flatValue(2, 'Account.Owner.Email')).to.equal('boss@example.com');
+      expect(res.flatValue(1, 'Account.Owner.Email')).to.equal('boss@example.com');
+      expect(res.flatValue(2, 'Account.Owner.Email')).to.equal('ann@example.com');
       expect(res.flatValue(3, 'account.name')).to.equal('Acme');
     });
   });

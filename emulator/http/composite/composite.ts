@@ -1,10 +1,8 @@
 import type { Emulator } from '../../emulator.js';
 import { errors, SfError } from '../../errors.js';
-import { Transaction } from '../../store/dml.js';
 import type { RequestContext } from '../context.js';
 import { dispatchInternal, type InternalResponse } from '../internal-dispatch.js';
 import { recordUrl } from '../records.js';
-import { runInSharedTransaction } from './shared-transaction.js';
 
 export const MAX_SUBREQUESTS = 25;
 /** Of the 25, at most this many may be queries or sObject Collections calls. */
@@ -192,10 +190,10 @@ export async function runComposite(emulator: Emulator, ctx: RequestContext): Pro
     return;
   }
   const org = ctx.requireOrg;
-  const tx = new Transaction(org, ctx.writeContext());
+  const tx = org.beginTransaction(ctx.writeContext());
   let failed: SubResult | undefined;
   try {
-    await runInSharedTransaction(org, tx, async () => {
+    await org.joinTransaction(tx, async () => {
       for (const sub of subrequests) {
         const r = await runSubrequest(emulator, ctx, sub, refs);
         results.push(r);
