@@ -1,0 +1,4 @@
+import type { RouteModule } from '../../emulator.js';
+
+/** Placeholder: being written. */
+export const bulkRoutes: RouteModule = {};
