@@ -62,9 +62,8 @@ export function scalarFunction(name: string, field: FieldDef): ScalarFunction | 
         apply: (v) => (isNull(v) ? null : field.type === 'multipicklist' ? String(v).split(';').map(label).join(';') : label(String(v))),
       };
     }
-    // One currency in the emulator: converting is the identity.
+    // One currency and one time zone (GMT) in the emulator: converting is the identity.
     case 'CONVERTCURRENCY':
-    // Every user is in GMT.
     case 'CONVERTTIMEZONE':
       return { kind: kindOf(field), apply: (v) => v };
     case 'FORMAT':

@@ -37,7 +37,9 @@ export function parseSoql(src: SourceText): Query {
   let failure: unknown;
   let query: Query | undefined;
   try {
-    query = parseQuery(src.text, { logErrors: true });
+    // ignoreParseErrors must be given as false: the parser rebuilds itself (slowly) whenever the
+    // value differs from its cached instance's, and undefined differs from false.
+    query = parseQuery(src.text, { logErrors: true, ignoreParseErrors: false });
   } catch (e) {
     failure = e;
   } finally {
