@@ -17,6 +17,8 @@ async function buildEmulator() {
     outdir: path.join(dist, 'emulator'),
   });
   await chmod(path.join(dist, 'emulator', 'cli.js'), 0o755);
+  // The demo connected apps' JWT key pair (test fixtures) is read at run time from beside the bundle.
+  await cp(path.join(root, 'emulator', 'data', 'keys'), path.join(dist, 'emulator', 'keys'), { recursive: true });
 }
 
 async function buildNode(type) {

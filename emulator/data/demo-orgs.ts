@@ -5,7 +5,7 @@
  * `Service_Level__c` with other values, restricts Industry to a shorter list, and each org has a
  * custom object of its own.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type Emulator } from '../index.js';
 import { orgIdFor, type Org, type OrgSpec } from '../org.js';
@@ -54,23 +54,11 @@ const KEY_FILES = {
   certificate: 'demo-jwt-certificate.pem',
 };
 
-/** Where the PEM files are: beside this module in the sources, or copied beside the bundle by the build. */
+/** The PEM files sit beside this module in the sources, and build.mjs copies them beside the bundle. */
 function keysDir(): string {
-  const candidates = [
-    path.join(__dirname, 'keys'),
-    path.join(__dirname, 'data', 'keys'),
-    path.join(__dirname, 'emulator', 'data', 'keys'),
-    path.resolve(__dirname, '..', '..', 'emulator', 'data', 'keys'),
-  ];
-  for (const dir of candidates) {
-    try {
-      readFileSync(path.join(dir, KEY_FILES.publicKey));
-      return dir;
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error(`demo JWT keys not found; looked in ${candidates.join(', ')}`);
+  const dir = path.join(__dirname, 'keys');
+  if (!existsSync(path.join(dir, KEY_FILES.publicKey))) throw new Error(`demo JWT keys not found in ${dir}`);
+  return dir;
 }
 
 let cachedKeys: DemoJwtKeys | undefined;

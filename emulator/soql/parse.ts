@@ -8,6 +8,7 @@ interface ParserToken {
 }
 
 interface CapturedError {
+  message?: string;
   token?: ParserToken;
   previousToken?: ParserToken;
   /** Lexing errors carry these instead of a token. */
@@ -65,9 +66,10 @@ function syntaxError(src: SourceText, detail: CapturedError | undefined, failure
   const at = src.tokens.findIndex((t) => t.start >= token.startOffset!);
   const prev = at > 0 ? src.tokens[at - 1] : undefined;
   const prevPrev = at > 1 ? src.tokens[at - 2] : undefined;
-  // `SELECT Id FORM Account`: the parser reads FORM as an alias and trips over Account; the word a
-  // person mistyped (and the one real orgs name) is the stray identifier before it.
-  if (prev && prevPrev && prev.kind === 'word' && !KEYWORDS.has(prev.text.toUpperCase()) && prevPrev.kind === 'word' && !KEYWORDS.has(prevPrev.text.toUpperCase())) {
+  // `SELECT Id FORM Account`: the parser reads FORM as an alias, then wants FROM and trips over
+  // Account; the word a person mistyped (and the one to report) is the stray identifier before it.
+  const wantedFrom = /--> FROM <--/.test(detail?.message ?? '');
+  if (wantedFrom && prev && prevPrev && prev.kind === 'word' && !KEYWORDS.has(prev.text.toUpperCase()) && prevPrev.kind === 'word') {
     return soqlErrors.unexpectedToken(src, prev.start, prev.text);
   }
   const image = token.image ?? (failure instanceof Error ? failure.message : '');

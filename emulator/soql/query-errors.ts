@@ -52,13 +52,13 @@ export const soqlErrors = {
       `Didn't understand relationship '${name}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. ${WSDL}`,
     ),
 
-  /** `typeName` is the SOAP-ish name the real message uses: string, integer, double, boolean, date, dateTime. */
+  /** `typeName` is the SOAP-ish name the real message uses: string, id, integer, double, boolean, date, dateTime. */
   filterValueType: (src: SourceText, tokenIndex: number, field: string, typeName: string) =>
     framed(
       'INVALID_FIELD',
       src,
       tokenIndex,
-      `value of filter criterion for field '${field}' must be of type ${typeName} and should ${typeName === 'string' ? '' : 'not '}be enclosed in quotes`,
+      `value of filter criterion for field '${field}' must be of type ${typeName} and should ${typeName === 'string' || typeName === 'id' ? '' : 'not '}be enclosed in quotes`,
     ),
 
   invalidId: (src: SourceText, tokenIndex: number, value: string) =>
