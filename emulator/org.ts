@@ -4,6 +4,7 @@ import { errors, SfError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { ApiLimits } from './limits.js';
 import { OrgSchema } from './schema/org-schema.js';
+import { loadSchemaFile } from './schema/schema-file.js';
 import { STANDARD_OBJECTS } from './schema/standard-objects.js';
 import type { SchemaFile } from './schema/types.js';
 import { SessionStore } from './sessions.js';
@@ -51,6 +52,8 @@ export interface OrgSpec {
   apps: ConnectedAppSpec[];
   /** Custom objects, fields and picklist changes on top of the standard objects. */
   schema?: SchemaFile;
+  /** A JSON schema file with the same content as `schema`, applied after it. */
+  schemaFile?: string;
   /** Objects that publish Change Data Capture events. */
   cdcObjects?: string[];
   /** Limit maxima, e.g. `{ DailyApiRequests: 15000 }`. */
@@ -104,6 +107,7 @@ export class Org implements DmlHost {
   /** Builds schema, data and users from the spec (start and reset). */
   private build(): void {
     this.schema = OrgSchema.fromDefs(STANDARD_OBJECTS, this.spec.schema);
+    if (this.spec.schemaFile) this.schema.apply(loadSchemaFile(this.spec.schemaFile));
     this.data = new OrgData(this.schema);
     this.ids.reset();
     this.users.clear();
