@@ -10,6 +10,7 @@ ensureDependencies();
 const steps = [
   ['build', 'node', ['build.mjs']],
   ['type check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['type check (editor)', 'npx', ['tsc', '-p', 'tsconfig.editor.json', '--noEmit']],
   ['lint', 'npx', ['eslint', '.']],
   ['tests', 'npx', ['mocha', ...process.argv.slice(2)]],
 ];

@@ -453,10 +453,14 @@ export function hqDemoId(keyPrefix: '001' | '003' | '006' | 'a01', index: number
   return makeId(keyPrefix, orgIdFor(DEMO_ORG_NAMES.hq).slice(3, 5), index + 1);
 }
 
-/** Loads the demo data set that fits the org: HQ's when it has `Project__c`, the subsidiary's when `HQ_Id__c`. */
+/**
+ * Loads the demo data set that fits the org's schema: the subsidiary's when Account has `HQ_Id__c`,
+ * HQ's when the org has `Project__c`.
+ */
 export function seedDemoData(org: Org): void {
   if (org.schema.object('Account')?.field('HQ_Id__c')) seedSubsidiaryData(org);
-  else seedHqData(org);
+  else if (org.schema.object('Project__c')) seedHqData(org);
+  else throw new Error(`seedDemoData: ${org.name} has neither the hq nor the subsidiary demo schema`);
 }
 
 /** HQ: 30 accounts in hierarchies, ~60 contacts, ~30 opportunities at every stage, leads, cases, projects. */

@@ -301,16 +301,22 @@ function customPicklists(o: ObjectSchema | undefined, skip: readonly string[]): 
  */
 export function generateOrgData(org: Org, options: GenerateOptions): GenerateResult {
   const opts = {
-    contactsPerAccount: 2,
-    opportunitiesPerAccount: 1,
-    hierarchyDepth: 4,
-    rootShare: 0.1,
-    batchSize: 10_000,
-    baseDate: '2025-01-01',
-    ...options,
+    seed: options.seed,
+    accounts: options.accounts,
+    contactsPerAccount: options.contactsPerAccount ?? 2,
+    opportunitiesPerAccount: options.opportunitiesPerAccount ?? 1,
+    hierarchyDepth: options.hierarchyDepth ?? 4,
+    rootShare: options.rootShare ?? 0.1,
+    batchSize: options.batchSize ?? 10_000,
+    baseDate: options.baseDate ?? '2025-01-01',
+    onBatch: options.onBatch,
   };
   if (!Number.isInteger(opts.accounts) || opts.accounts < 0) throw new Error('generateOrgData: accounts must be a non-negative integer');
-  if (opts.hierarchyDepth < 1 || opts.hierarchyDepth > 255) throw new Error('generateOrgData: hierarchyDepth must be 1..255');
+  if (!Number.isInteger(opts.hierarchyDepth) || opts.hierarchyDepth < 1 || opts.hierarchyDepth > 255) {
+    throw new Error('generateOrgData: hierarchyDepth must be an integer from 1 to 255');
+  }
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new Error('generateOrgData: batchSize must be a positive integer');
+  if (!(opts.contactsPerAccount >= 0) || !(opts.opportunitiesPerAccount >= 0)) throw new Error('generateOrgData: per-account counts must be >= 0');
   const base = Date.parse(`${opts.baseDate}T00:00:00Z`);
   if (Number.isNaN(base)) throw new Error(`generateOrgData: bad baseDate ${opts.baseDate}`);
 

@@ -172,6 +172,14 @@ function netChanges(changes: RecordChange[]): NetChange[] {
   return out;
 }
 
+/**
+ * On a real org every record of a transaction gets the same audit timestamps; the emulator stamps
+ * each write as it happens, so milliseconds apart must not stop identical changes from merging.
+ */
+function sameTransactionTime(key: string, value: unknown): unknown {
+  return key === 'LastModifiedDate' || key === 'CreatedDate' ? undefined : value;
+}
+
 export interface CdcOptions {
   schema: OrgSchema;
   isEnabled: (objectName: string) => boolean;
@@ -223,7 +231,7 @@ export function changeEventsFor(tx: CommittedTransaction, opts: CdcOptions): Cha
         if (n.nulled.has(slot.name)) nulledFields.push(headerName(slot));
       }
     }
-    const key = `${o.name}\u0000${n.changeType}\u0000${JSON.stringify(body)}\u0000${changedFields.join(',')}\u0000${nulledFields.join(',')}`;
+    const key = `${o.name}\u0000${n.changeType}\u0000${JSON.stringify(body, sameTransactionTime)}\u0000${changedFields.join(',')}\u0000${nulledFields.join(',')}`;
     const same = merged.get(key);
     if (same) {
       same.payload.ChangeEventHeader.recordIds.push(n.id);

@@ -115,7 +115,7 @@ export class OrgConnection extends EventEmitter {
    * Runs `fn` with the connection, turning failures into state changes (unavailable, expired,
    * failed) and refusing calls once the API budget is spent.
    */
-  async run<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+  async run<T>(fn: (conn: Connection) => PromiseLike<T>): Promise<T> {
     this.checkBudget();
     const conn = await this.connection();
     try {

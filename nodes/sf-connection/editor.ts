@@ -1,0 +1,153 @@
+interface ConnectionEditorNode {
+  id: string;
+  name: string;
+  environment: string;
+  domain: string;
+  apiVersion: string;
+  authFlow: string;
+  clientId: string;
+  username: string;
+  instanceUrl: string;
+  callOptionsClient: string;
+  apiBudgetPercent: string;
+  _(key: string, args?: Record<string, unknown>): string;
+}
+
+const FLOW_FIELDS: Record<string, string[]> = {
+  jwt: ['clientId', 'username', 'privateKey'],
+  'client-credentials': ['clientId', 'clientSecret'],
+  'refresh-token': ['clientId', 'clientSecret', 'refreshToken'],
+  password: ['clientId', 'clientSecret', 'username', 'password'],
+  'access-token': ['instanceUrl', 'accessToken'],
+};
+const ALL_FIELDS = ['clientId', 'clientSecret', 'username', 'password', 'privateKey', 'refreshToken', 'accessToken', 'instanceUrl'];
+
+function formValues(): { config: Record<string, string>; credentials: Record<string, string> } {
+  const v = (id: string) => String($(`#node-config-input-${id}`).val() ?? '');
+  return {
+    config: {
+      name: v('name'), environment: v('environment'), domain: v('domain'), apiVersion: v('apiVersion'), authFlow: v('authFlow'),
+      clientId: v('clientId'), username: v('username'), instanceUrl: v('instanceUrl'), callOptionsClient: v('callOptionsClient'),
+      apiBudgetPercent: v('apiBudgetPercent'),
+    },
+    credentials: {
+      clientSecret: v('clientSecret'), password: v('password'), privateKey: v('privateKey'), refreshToken: v('refreshToken'), accessToken: v('accessToken'),
+    },
+  };
+}
+
+function callbackUrl(): string {
+  return new URL('sf-connection/oauth/callback', window.location.origin + window.location.pathname.replace(/[^/]*$/, '')).toString();
+}
+
+RED.nodes.registerType('sf-connection', {
+  category: 'config',
+  defaults: {
+    name: { value: '', required: true },
+    environment: { value: 'production', required: true },
+    domain: {
+      value: '',
+      validate: function (this: ConnectionEditorNode, v: string) {
+        const env = $('#node-config-input-environment').length ? String($('#node-config-input-environment').val()) : this.environment;
+        if (env === 'mydomain') return /^[A-Za-z0-9.-]+$/.test(v.replace(/^https?:\/\//, '').replace(/\/.*$/, ''));
+        if (env === 'custom') return /^https?:\/\/[^/]+\/?$/.test(v);
+        return true;
+      },
+    },
+    apiVersion: { value: '65.0', required: true, validate: RED.validators.regex(/^\d{2,3}\.0$/) },
+    authFlow: { value: 'jwt', required: true },
+    clientId: { value: '' },
+    username: { value: '' },
+    instanceUrl: { value: '' },
+    callOptionsClient: { value: 'OrgBridge', required: true },
+    apiBudgetPercent: { value: '80', required: true, validate: RED.validators.number() },
+  },
+  credentials: {
+    clientSecret: { type: 'password' },
+    password: { type: 'password' },
+    privateKey: { type: 'password' },
+    refreshToken: { type: 'password' },
+    accessToken: { type: 'password' },
+  },
+  label: function (this: ConnectionEditorNode) {
+    return this.name || 'sf-connection';
+  },
+  oneditprepare: function (this: ConnectionEditorNode) {
+    const node = this;
+    const showFields = () => {
+      const flow = String($('#node-config-input-authFlow').val());
+      const env = String($('#node-config-input-environment').val());
+      for (const f of ALL_FIELDS) $(`#sf-connection-row-${f}`).toggle((FLOW_FIELDS[flow] ?? []).includes(f));
+      $('#sf-connection-row-domain').toggle(env === 'mydomain' || env === 'custom');
+      $('#node-config-input-domain').attr('placeholder', node._(env === 'custom' ? 'sf-connection.placeholder.custom' : 'sf-connection.placeholder.domain'));
+      $('#sf-connection-row-authorize').toggle(flow === 'refresh-token');
+      $('#sf-connection-callback').text(callbackUrl());
+    };
+    $('#node-config-input-authFlow, #node-config-input-environment').on('change', showFields);
+    showFields();
+
+    $('#sf-connection-test').on('click', (e: JQuery.ClickEvent) => {
+      e.preventDefault();
+      const out = $('#sf-connection-test-result').removeClass('sf-ok sf-error').text(node._('sf-connection.test.running'));
+      $.ajax({
+        url: 'sf-connection/test',
+        method: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify({ id: node.id, ...formValues() }),
+      }).then(
+        (r: { ok: boolean; orgName?: string; orgId?: string; username?: string; reason?: string; apiUsage?: { used: number; limit: number } }) => {
+          if (r.ok) {
+            out.addClass('sf-ok').text(node._('sf-connection.test.ok', {
+              orgName: r.orgName, orgId: r.orgId, username: r.username, used: r.apiUsage?.used, limit: r.apiUsage?.limit,
+            }));
+          } else {
+            out.addClass('sf-error').text(node._('sf-connection.test.failed', { reason: r.reason }));
+          }
+        },
+        (xhr: JQuery.jqXHR) => out.addClass('sf-error').text(node._('sf-connection.test.failed', { reason: xhr.statusText })),
+      );
+    });
+
+    $('#sf-connection-authorize').on('click', (e: JQuery.ClickEvent) => {
+      e.preventDefault();
+      const out = $('#sf-connection-authorize-result').removeClass('sf-ok sf-error').text('');
+      const popup = window.open('', 'sf-connection-oauth', 'width=640,height=720');
+      $.ajax({
+        url: 'sf-connection/oauth/start',
+        method: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify({ id: node.id, redirectUri: callbackUrl(), ...formValues() }),
+      }).then(
+        (r: { authorizeUrl: string }) => {
+          if (popup) popup.location.href = r.authorizeUrl;
+          else window.open(r.authorizeUrl, 'sf-connection-oauth');
+        },
+        (xhr: JQuery.jqXHR) => {
+          popup?.close();
+          out.addClass('sf-error').text((xhr.responseJSON as { error?: string } | undefined)?.error ?? xhr.statusText);
+        },
+      );
+    });
+    const onMessage = (ev: MessageEvent) => {
+      const data = ev.data as { type?: string; ok?: boolean; nodeId?: string; message?: string };
+      if (ev.origin !== window.location.origin || data?.type !== 'sf-connection-oauth' || data.nodeId !== node.id) return;
+      if (data.ok) {
+        // The runtime now holds the refresh token; the placeholder tells the deploy to keep it.
+        $('#node-config-input-refreshToken').val('__PWRD__');
+        $('#sf-connection-authorize-result').removeClass('sf-error').addClass('sf-ok').text(node._('sf-connection.hint.authorized'));
+      } else {
+        $('#sf-connection-authorize-result').removeClass('sf-ok').addClass('sf-error').text(data.message ?? '');
+      }
+    };
+    window.addEventListener('message', onMessage);
+    $('#sf-connection-authorize').data('sf-listener', onMessage);
+  },
+  oneditsave: function () {
+    const l = $('#sf-connection-authorize').data('sf-listener') as ((ev: MessageEvent) => void) | undefined;
+    if (l) window.removeEventListener('message', l);
+  },
+  oneditcancel: function () {
+    const l = $('#sf-connection-authorize').data('sf-listener') as ((ev: MessageEvent) => void) | undefined;
+    if (l) window.removeEventListener('message', l);
+  },
+});
