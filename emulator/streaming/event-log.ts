@@ -111,10 +111,12 @@ export class EventLog {
   }
 
   after(channel: string, replayId: number, limit: number): StreamEvent[] {
+    this.purge();
     return this.byChannel.get(channel)?.after(replayId, limit) ?? [];
   }
 
   hasAfter(channel: string, replayId: number): boolean {
+    this.purge();
     return this.byChannel.get(channel)?.hasAfter(replayId) ?? false;
   }
 

@@ -17,10 +17,10 @@ declare module 'better-sqlite3' {
       get(...params: P): R | undefined;
       all(...params: P): R[];
       iterate(...params: P): IterableIterator<R>;
-      /** Rows as arrays of column values instead of objects. */
-      raw(toggle?: boolean): Statement<P, unknown[]>;
-      /** Only the first column of each row. */
-      pluck(toggle?: boolean): Statement<P, unknown>;
+      /** Rows as arrays of column values instead of objects (declare R as the tuple). */
+      raw(toggle?: boolean): this;
+      /** Only the first column of each row (declare R as that column's type). */
+      pluck(toggle?: boolean): this;
     }
 
     interface Transaction<F extends (...args: never[]) => unknown> {

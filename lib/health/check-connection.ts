@@ -1,0 +1,150 @@
+import { performance } from 'node:perf_hooks';
+import { ApiBudgetExceededError, ConfigurationError, type ApiUsage, type OrgConnection } from '../connection/org-connection.js';
+import type { AvailabilityStatus } from '../ledger/index.js';
+import { severityOf, type HealthSample } from './health-sample.js';
+import { loginKeyOf } from './org-key.js';
+
+export interface HealthCheckOptions {
+  /** A `/limits` round trip slower than this (ms) makes the org degraded. */
+  degradedLatencyMs: number;
+  /** API usage above this percent of the integration's budget makes the org degraded. */
+  degradedApiPercent: number;
+  /** Clock for the sample's time (the emulator's in tests); Date.now by default. */
+  now?: () => number;
+  /** The check gives up and reports the org unavailable after this long, login included. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+
+/** One check costs exactly one API call: GET /limits (logging in, when needed, is OAuth, not API). */
+export const API_CALLS_PER_CHECK = 1;
+
+class CheckTimeoutError extends Error {
+  readonly code = 'TIMEOUT';
+}
+
+interface Outcome {
+  status: AvailabilityStatus;
+  reachable: boolean;
+  authenticated: boolean;
+  reason: string;
+  code?: string;
+}
+
+/**
+ * Checks one connection: logs in if it is not (a login is not an API call), then times one cheap
+ * authenticated call, GET /limits, which also brings the API usage. Never throws for the org's
+ * problems: they are the result. The reason comes from the connection's own failure text, which
+ * has its secrets masked, and is masked once more here.
+ */
+export async function checkConnection(conn: OrgConnection, options: HealthCheckOptions): Promise<HealthSample> {
+  checkOptions(options);
+  const now = options.now ?? Date.now;
+  const at = now();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  const deadline = performance.now() + timeoutMs;
+  const within = <T>(p: Promise<T>) => withDeadline(p, deadline, () => `No answer from ${conn.host} within ${timeoutMs} ms`);
+
+  let usage: ApiUsage | undefined;
+  let latencyMs: number | null = null;
+  let outcome: Outcome;
+  try {
+    // Logging in first keeps a login's several round trips out of the latency figure.
+    await within(conn.connection());
+    const started = performance.now();
+    usage = await within(conn.refreshUsage());
+    latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    outcome = usageOutcome(usage, latencyMs, options);
+  } catch (err) {
+    outcome = failureOutcome(err, conn);
+    if (err instanceof ApiBudgetExceededError) usage = err.usage;
+  }
+
+  const identity = conn.identity;
+  const loginKey = loginKeyOf(conn);
+  const sample: HealthSample = {
+    orgId: identity?.orgId ? identity.orgId : loginKey,
+    orgName: conn.settings.name,
+    at,
+    status: outcome.status,
+    severity: severityOf(outcome.status),
+    latencyMs,
+    apiUsed: usage?.used ?? null,
+    apiLimit: usage?.limit ?? null,
+    apiBudget: usage?.budget ?? null,
+    apiPercent: usage ? percentOf(usage) : null,
+    reason: conn.mask(outcome.reason),
+    loginKey,
+    identified: Boolean(identity?.orgId),
+    reachable: outcome.reachable,
+    authenticated: outcome.authenticated,
+    connectionState: conn.state,
+  };
+  if (outcome.code) sample.code = outcome.code;
+  return sample;
+}
+
+function usageOutcome(usage: ApiUsage, latencyMs: number, options: HealthCheckOptions): Outcome {
+  const percent = percentOf(usage);
+  const calls = `${usage.used} of ${usage.budget} calls (org limit ${usage.limit})`;
+  if (usage.used >= usage.budget) {
+    // Reachable, but every further call of this integration is refused until the daily reset.
+    return { status: 'unavailable', reachable: true, authenticated: true, code: 'API_BUDGET_EXCEEDED', reason: `API budget used up: ${calls}; calls resume after the daily reset` };
+  }
+  const problems: string[] = [];
+  if (latencyMs > options.degradedLatencyMs) problems.push(`Slow: /limits answered in ${Math.round(latencyMs)} ms (degraded above ${options.degradedLatencyMs} ms)`);
+  if (percent > options.degradedApiPercent) problems.push(`API usage at ${percent}% of this integration's budget: ${calls} (degraded above ${options.degradedApiPercent}%)`);
+  if (problems.length) return { status: 'degraded', reachable: true, authenticated: true, reason: problems.join('; ') };
+  return { status: 'available', reachable: true, authenticated: true, reason: `OK: /limits answered in ${Math.round(latencyMs)} ms; API ${calls}, ${percent}% of the budget` };
+}
+
+/** What the error a check got says about the org: the wrapped errors of OrgConnection carry a kind. */
+function failureOutcome(err: unknown, conn: OrgConnection): Outcome {
+  const e = err as { message?: string; code?: string; kind?: string };
+  const reason = e.message ?? String(err);
+  if (err instanceof CheckTimeoutError) return { status: 'unavailable', reachable: false, authenticated: false, reason, code: err.code };
+  if (err instanceof ApiBudgetExceededError) return { status: 'unavailable', reachable: true, authenticated: true, reason, code: 'API_BUDGET_EXCEEDED' };
+  if (err instanceof ConfigurationError) return { status: 'unavailable', reachable: false, authenticated: false, reason, code: 'CONFIGURATION' };
+  const connected = conn.state === 'connected';
+  switch (e.kind) {
+    case 'network':
+      return { status: 'unavailable', reachable: false, authenticated: false, reason, code: e.code };
+    case 'auth': // wrong credentials, or a session that cannot be renewed
+    case 'config': // the org answered, but refuses this connected app or flow
+      return { status: 'unavailable', reachable: true, authenticated: false, reason, code: e.code };
+    case 'limit': // the org's own daily limit is spent: nothing can run until it resets
+      return { status: 'unavailable', reachable: true, authenticated: true, reason, code: e.code };
+    case 'server': // a 5xx: Salesforce is there but struggling, and it is worth retrying
+      return { status: 'degraded', reachable: true, authenticated: connected, reason, code: e.code };
+    default:
+      // Something unexpected on an otherwise working session is a warning; without one, nothing works.
+      return connected
+        ? { status: 'degraded', reachable: true, authenticated: true, reason, code: e.code }
+        : { status: 'unavailable', reachable: conn.state !== 'unavailable', authenticated: false, reason, code: e.code };
+  }
+}
+
+function percentOf(usage: ApiUsage): number {
+  if (usage.budget <= 0) return 100;
+  return Math.round((usage.used / usage.budget) * 1000) / 10;
+}
+
+async function withDeadline<T>(p: Promise<T>, deadline: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckTimeoutError(message())), Math.max(0, deadline - performance.now()));
+  });
+  try {
+    // race() also handles a late rejection of `p`, so a call that gives up after the deadline is not unhandled.
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function checkOptions(o: HealthCheckOptions): void {
+  if (!(o.degradedLatencyMs >= 0)) throw new RangeError('degradedLatencyMs must be a number of milliseconds, 0 or more');
+  if (!(o.degradedApiPercent >= 0 && o.degradedApiPercent <= 100)) throw new RangeError('degradedApiPercent must be between 0 and 100');
+  if (o.timeoutMs !== undefined && !(o.timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
+}

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { LEDGER_MIGRATIONS, Ledger, LedgerSchemaError, migrate, schemaVersion, type Migration } from '../../../lib/ledger/index.js';
+import { sample, tempDir } from './helpers.js';
+
+const ORG = '00D000000000001AAA';
+
+describe('ledger schema migrations', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  it('applies every step once on a new file and none when it is opened again, keeping the data', () => {
+    const file = path.join(dir, 'nested', 'folder', 'ledger.sqlite');
+    const first = Ledger.open(file);
+    expect(first.migrated).to.deep.equal(LEDGER_MIGRATIONS.map((m) => m.version));
+    expect(first.schemaVersion).to.equal(LEDGER_MIGRATIONS.length);
+    first.recordSample(sample(ORG, 1000, 'available'));
+    first.close();
+
+    const again = Ledger.open(file);
+    expect(again.migrated).to.deep.equal([]);
+    expect(again.lastSample(ORG)).to.include({ orgId: ORG, status: 'available', at: 1000 });
+    again.close();
+
+    const db = new Database(file);
+    const rows = db.prepare<[], { version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    db.close();
+    expect(rows.map((r) => r.version)).to.deep.equal(LEDGER_MIGRATIONS.map((m) => m.version));
+  });
+
+  it('applies only the steps a file is missing, in order', () => {
+    const file = path.join(dir, 'ledger.sqlite');
+    Ledger.open(file).close();
+    const calls: number[] = [];
+    const later: Migration[] = [
+      ...LEDGER_MIGRATIONS,
+      { version: LEDGER_MIGRATIONS.length + 1, name: 'id map', up: 'CREATE TABLE id_map (source_org TEXT NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (source_org, source_id))' },
+      { version: LEDGER_MIGRATIONS.length + 2, name: 'seed', up: (db) => { calls.push(2); db.prepare("INSERT INTO id_map VALUES ('00D', '001')").run(); } },
+    ];
+    const ledger = Ledger.open(file, { migrations: later });
+    expect(ledger.migrated).to.deep.equal([LEDGER_MIGRATIONS.length + 1, LEDGER_MIGRATIONS.length + 2]);
+    ledger.close();
+    Ledger.open(file, { migrations: later }).close();
+    expect(calls).to.deep.equal([2]);
+  });
+
+  it('refuses a file written by a newer version with a clear error, and leaves it alone', () => {
+    const file = path.join(dir, 'ledger.sqlite');
+    const newer: Migration[] = [...LEDGER_MIGRATIONS, { version: LEDGER_MIGRATIONS.length + 1, name: 'from the future', up: 'CREATE TABLE future (x INTEGER)' }];
+    Ledger.open(file, { migrations: newer }).close();
+    expect(() => Ledger.open(file)).to.throw(LedgerSchemaError, /schema version 2, newer than this version of OrgBridge knows \(1\).*upgrade the package/);
+    const db = new Database(file);
+    expect(schemaVersion(db)).to.equal(LEDGER_MIGRATIONS.length + 1);
+    db.close();
+  });
+
+  it('refuses a file whose applied step is not ours', () => {
+    const file = path.join(dir, 'ledger.sqlite');
+    const other: Migration[] = [{ version: 1, name: 'something else', up: 'CREATE TABLE other (x INTEGER)' }];
+    Ledger.open(file, { migrations: other }).close();
+    expect(() => Ledger.open(file)).to.throw(LedgerSchemaError, /expects "orgs and availability samples"/);
+  });
+
+  it('rolls a failing step back entirely and does not record it', () => {
+    const db = new Database(':memory:');
+    const broken: Migration[] = [
+      { version: 1, name: 'good', up: 'CREATE TABLE a (x INTEGER)' },
+      { version: 2, name: 'half done', up: 'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);' },
+    ];
+    expect(() => migrate(db, broken)).to.throw(/no such table: nowhere/);
+    expect(schemaVersion(db)).to.equal(1);
+    const tables = db.prepare<[], unknown>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).to.include('a').and.not.include('b');
+    db.close();
+  });
+
+  it('rejects a migration list with gaps or out of order', () => {
+    const db = new Database(':memory:');
+    expect(() => migrate(db, [{ version: 2, name: 'x', up: '' }])).to.throw(LedgerSchemaError, /versions must run 1, 2, 3/);
+    db.close();
+  });
+});
