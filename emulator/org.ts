@@ -130,7 +130,19 @@ export class Org implements DmlHost {
     this.faults.clear();
     this.limits.resetCounts();
     this.build();
+    for (const l of this.resetListeners) l();
   }
+
+  /** Called after every reset, for state kept beside the org (streaming clients, retained events). */
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
+  }
+
+  private readonly resetListeners = new Set<() => void>();
+
+  /** Delivers a platform event (`X__e`) and returns its id; set by the streaming service. */
+  platformEventPublisher?: (objectName: string, fields: Record<string, unknown>, userId: string) => string;
 
   private insertSystemRecords(): void {
     const now = sfDateTime(this.clock.now());

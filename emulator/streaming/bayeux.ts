@@ -39,6 +39,8 @@ export interface BayeuxExchange {
   respond(status: number, body: string): void;
   /** Called when the client goes away before the answer was written. */
   onAbort(listener: () => void): void;
+  /** False once the connection is gone, even if the abort has not been reported yet. */
+  isOpen(): boolean;
 }
 
 type Message = Record<string, unknown>;
@@ -264,6 +266,14 @@ export class BayeuxEngine {
   /** Answers a held connect with whatever is pending for the client, then starts its idle clock. */
   private complete(client: Client, held: HeldConnect): void {
     if (held.done) return;
+    if (!held.exchange.isOpen()) {
+      // Events drained into a dead socket would be lost: leave them for the client's next poll.
+      held.done = true;
+      clearTimeout(held.timer);
+      if (client.held === held) client.held = undefined;
+      if (this.clients.get(client.id) === client) this.startIdle(client);
+      return;
+    }
     if (this.clients.get(client.id) !== client) {
       this.finish(held, JSON.stringify(this.unknownClient('/meta/connect', held.message)));
       return;

@@ -62,13 +62,9 @@ export class OrgStreaming implements BayeuxHost {
     this.log = new EventLog(() => org.clock.now(), this.settings.retentionMs);
     this.engine = new BayeuxEngine(this);
     org.addCommitListener((tx) => this.onCommit(tx));
-    // Org has no reset hook of its own; streaming state (clients, held polls, retained events)
-    // must go with the data it describes, so the reset is wrapped on this one instance.
-    const reset = org.reset.bind(org);
-    org.reset = () => {
-      reset();
-      this.reset();
-    };
+    // Streaming state (clients, held polls, retained events) goes with the data it describes.
+    org.onReset(() => this.reset());
+    org.platformEventPublisher = (objectName, fields, userId) => this.publishPlatformEvent(objectName, fields, userId);
   }
 
   isAuthenticated(token: string): boolean {

@@ -12,11 +12,10 @@ import { streamingRoutes } from './streaming.js';
 export const ALL_ROUTES: RouteModule[] = [
   discoveryRoutes,
   oauthRoutes,
-  // Before sobjectRoutes: it publishes platform events on POST /sobjects/X__e and passes other creates on.
-  streamingRoutes,
   sobjectRoutes,
   queryRoutes,
   compositeRoutes,
   bulkRoutes,
+  streamingRoutes,
   controlRoutes,
 ];

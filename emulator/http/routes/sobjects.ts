@@ -96,6 +96,13 @@ export const sobjectRoutes: RouteModule = {
       const o = objectOf(ctx);
       const body = await bodyObject(ctx);
       const org = ctx.requireOrg;
+      if (o.def.isPlatformEvent) {
+        // Platform events are published, not stored: a REST create on X__e delivers the event.
+        if (!org.platformEventPublisher) throw new SfError('INVALID_TYPE_FOR_OPERATION', `entity type cannot be inserted: ${o.name}`, 400);
+        const id = org.platformEventPublisher(o.name, body, ctx.session!.userId);
+        ctx.sendJson(201, { id, success: true, errors: [] });
+        return;
+      }
       const id = org.transaction(ctx.writeContext(), (tx) => tx.insert(o.name, body));
       ctx.sendJson(201, { id, success: true, errors: [] }, { Location: recordUrl(ctx.apiVersion, o.name, id) });
     });

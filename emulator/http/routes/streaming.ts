@@ -1,10 +1,8 @@
-import { errors, SfError } from '../../errors.js';
+import { SfError } from '../../errors.js';
 import { LATEST_API_VERSION, MIN_API_VERSION, type Emulator, type RouteModule } from '../../emulator.js';
 import type { BayeuxExchange } from '../../streaming/bayeux.js';
 import { streamingService, type OrgStreaming } from '../../streaming/service.js';
 import type { RequestContext } from '../context.js';
-import { Router } from '../router.js';
-import { sobjectRoutes } from './sobjects.js';
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
 const BASE = '/__emulator__';
@@ -34,18 +32,21 @@ async function cometd(ctx: RequestContext, emulator: Emulator): Promise<void> {
     return;
   }
   const list = (Array.isArray(messages) ? messages : [messages]).filter((m): m is Record<string, unknown> => !!m && typeof m === 'object' && !Array.isArray(m));
+  // The handler's promise settles when the answer is written or the client goes away, whichever first.
   await new Promise<void>((resolve) => {
     const res = ctx.res;
+    res.once('close', () => resolve());
+    if (ctx.req.socket.destroyed) resolve();
     const exchange: BayeuxExchange = {
       token: cometdToken(ctx),
       respond: (status, body) => {
         if (!res.writableEnded && !res.destroyed) ctx.sendText(status, body, JSON_TYPE);
         resolve();
       },
+      isOpen: () => !res.writableEnded && !res.destroyed && !ctx.req.socket.destroyed,
       onAbort: (listener) => {
-        res.on('close', () => {
+        res.once('close', () => {
           if (!res.writableEnded) listener();
-          resolve();
         });
       },
     };
@@ -83,8 +84,9 @@ function settingsPatch(body: SettingsBody) {
 }
 
 /**
- * CometD (Streaming API, CDC, platform events) on each org's instance URL, platform event publishing
- * through `POST /sobjects/X__e`, and the streaming part of the control API.
+ * CometD (Streaming API, CDC, platform events) on each org's instance URL, and the streaming part
+ * of the control API. Platform events are published through `POST /sobjects/X__e` (sobjects.ts),
+ * which hands them to the publisher this service sets on each org.
  */
 export const streamingRoutes: RouteModule = {
   root(router, emulator) {
@@ -140,31 +142,6 @@ export const streamingRoutes: RouteModule = {
       if (!Array.isArray(body.objects) || !body.objects.every((o) => typeof o === 'string')) throw bad('cdc needs {"objects": ["Account"], "enabled": true}');
       s.setCdcEnabled(body.objects as string[], body.enabled !== false);
       ctx.sendJson(200, { cdcObjects: s.cdcEnabledObjects() });
-    });
-  },
-
-  api(router, emulator) {
-    // Platform events are published with a REST create, on the path records are created on. This
-    // module is registered ahead of the sObject routes, so it sees every create and hands all but
-    // `X__e` ones to the sObject create handler, looked up in a private copy of those routes.
-    const records = new Router();
-    sobjectRoutes.api?.(records, emulator);
-    router.post('/sobjects/:type', async (ctx) => {
-      const org = ctx.requireOrg;
-      const o = org.schema.object(ctx.params.type!);
-      if (o?.def.isPlatformEvent) {
-        const body = await ctx.readJson<unknown>();
-        if (!body || typeof body !== 'object' || Array.isArray(body)) {
-          throw errors.jsonParser('Cannot deserialize instance of sObject from START_ARRAY value or request may be missing a required field');
-        }
-        if (!ctx.session) throw errors.invalidSession();
-        const id = streamingService(emulator).org(org.name).publishPlatformEvent(o.name, body as Record<string, unknown>, ctx.session.userId);
-        ctx.sendJson(201, { id, success: true, errors: [] });
-        return;
-      }
-      const m = records.match('POST', ctx.apiPath);
-      if (!m || !('handler' in m)) throw errors.notFound();
-      await m.handler(ctx);
     });
   },
 };
