@@ -20,6 +20,10 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 /** One check costs exactly one API call: GET /limits (logging in, when needed, is OAuth, not API). */
 export const API_CALLS_PER_CHECK = 1;
 
+interface LimitsBody {
+  DailyApiRequests?: { Max: number; Remaining: number };
+}
+
 class CheckTimeoutError extends Error {
   readonly code = 'TIMEOUT';
 }
@@ -37,6 +41,11 @@ interface Outcome {
  * authenticated call, GET /limits, which also brings the API usage. Never throws for the org's
  * problems: they are the result. The reason comes from the connection's own failure text, which
  * has its secrets masked, and is masked once more here.
+ *
+ * The call goes through OrgConnection.run (state changes, budget, session renewal) like
+ * refreshUsage() does, but makes a single attempt: jsforce retries a GET five times with backoff
+ * on refused connections and 5xx answers, so a down org would take 15.5 s to report and a
+ * struggling one would look merely slow. A probe is there to observe, not to push through.
  */
 export async function checkConnection(conn: OrgConnection, options: HealthCheckOptions): Promise<HealthSample> {
   checkOptions(options);
@@ -53,7 +62,7 @@ export async function checkConnection(conn: OrgConnection, options: HealthCheckO
     // Logging in first keeps a login's several round trips out of the latency figure.
     await within(conn.connection());
     const started = performance.now();
-    usage = await within(conn.refreshUsage());
+    usage = await within(probeLimits(conn, now));
     latencyMs = Math.round((performance.now() - started) * 10) / 10;
     outcome = usageOutcome(usage, latencyMs, options);
   } catch (err) {
@@ -83,6 +92,14 @@ export async function checkConnection(conn: OrgConnection, options: HealthCheckO
   };
   if (outcome.code) sample.code = outcome.code;
   return sample;
+}
+
+async function probeLimits(conn: OrgConnection, now: () => number): Promise<ApiUsage> {
+  const limits = await conn.run((c) => c.request<LimitsBody>({ method: 'GET', url: '/limits' }, { retry: { maxRetries: 0 } }));
+  const daily = limits.DailyApiRequests;
+  if (!daily) throw new Error('the org did not report DailyApiRequests in /limits');
+  // The same budget arithmetic as OrgConnection's, from the body rather than the response header.
+  return { used: daily.Max - daily.Remaining, limit: daily.Max, budget: Math.floor((daily.Max * conn.settings.apiBudgetPercent) / 100), at: now() };
 }
 
 function usageOutcome(usage: ApiUsage, latencyMs: number, options: HealthCheckOptions): Outcome {

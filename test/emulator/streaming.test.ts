@@ -400,6 +400,16 @@ describe('emulator streaming: CDC, CometD and platform events (jsforce conn.stre
       expect(stats.subscriptions).to.deep.equal({ '/data/AccountChangeEvent': 1 });
     });
 
+    it('an org reset drops every client and the retained events', async () => {
+      await subscribe('/data/AccountChangeEvent');
+      await conn.sobject('Account').create({ Name: 'Gone with the reset' });
+      const before = (await control(emulator, 'GET', '/orgs/alpha/streaming')).body as { clients: number; retainedEvents: number };
+      expect(before).to.include({ clients: 1, retainedEvents: 1 });
+      await control(emulator, 'POST', '/orgs/alpha/reset');
+      const after = (await control(emulator, 'GET', '/orgs/alpha/streaming')).body as { clients: number; heldConnects: number; retainedEvents: number; lastReplayId: number };
+      expect(after).to.include({ clients: 0, heldConnects: 0, retainedEvents: 0, lastReplayId: 0 });
+    });
+
     it('a revoked token makes the next connect fail with 401::Authentication invalid (AuthFailure fires)', async () => {
       let failure: ((m: Record<string, unknown>) => void) | undefined;
       const failed = new Promise<Record<string, unknown>>((resolve) => (failure = resolve));
@@ -535,7 +545,7 @@ describe('emulator streaming: CDC, CometD and platform events (jsforce conn.stre
       ]);
       expect(batch.body.map((m) => m.channel)).to.deep.equal(['/meta/subscribe', '/data/AccountChangeEvent', '/meta/connect']);
       expect(batch.body[0]).to.include({ successful: true, subscription: '/data/AccountChangeEvent', id: '4' });
-      expect(((batch.body[1]!.data as StreamMessage).payload as { Name: string }).Name).to.equal('Waiting');
+      expect((batch.body[1]!.data as StreamMessage).payload.Name).to.equal('Waiting');
       expect(batch.body[2]).to.include({ id: '3', successful: true });
     });
 
@@ -548,6 +558,21 @@ describe('emulator streaming: CDC, CometD and platform events (jsforce conn.stre
       await conn.sobject('Account').create({ Name: 'Wake up' });
       const res = await held;
       expect(res.body.map((m) => m.channel)).to.deep.equal(['/data/AccountChangeEvent', '/meta/connect']);
+    });
+
+    it('unsubscribe stops delivery and disconnect releases a held connect', async () => {
+      const clientId = await handshake();
+      await bayeux(emulator, token, [{ channel: '/meta/connect', clientId, connectionType: 'long-polling', id: '2' }]);
+      await bayeux(emulator, token, [{ channel: '/meta/subscribe', clientId, subscription: '/data/AccountChangeEvent', id: '3' }]);
+      const unsub = await bayeux(emulator, token, [{ channel: '/meta/unsubscribe', clientId, subscription: '/data/AccountChangeEvent', id: '4' }]);
+      expect(unsub.body[0]).to.include({ channel: '/meta/unsubscribe', successful: true });
+      await conn.sobject('Account').create({ Name: 'Nobody listens' });
+      const held = bayeux(emulator, token, [{ channel: '/meta/connect', clientId, connectionType: 'long-polling', id: '5' }]);
+      const bye = await bayeux(emulator, token, [{ channel: '/meta/disconnect', clientId, id: '6' }]);
+      expect(bye.body[0]).to.include({ channel: '/meta/disconnect', successful: true });
+      expect((await held).body.map((m) => m.channel)).to.deep.equal(['/meta/connect']);
+      const gone = await bayeux(emulator, token, [{ channel: '/meta/connect', clientId, connectionType: 'long-polling', id: '7' }]);
+      expect(gone.body[0]).to.include({ error: '403::Unknown client' });
     });
 
     it('forgets idle clients (403::Unknown client with handshake advice) and reports stats', async () => {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import helper from 'node-red-node-test-helper';
 
-const require = createRequire(import.meta.url);
+const require = createRequire(__filename);
 
 helper.init(require.resolve('node-red'));
 

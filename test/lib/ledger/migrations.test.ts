@@ -59,8 +59,9 @@ describe('ledger schema migrations', () => {
 
   it('refuses a file whose applied step is not ours', () => {
     const file = path.join(dir, 'ledger.sqlite');
-    const other: Migration[] = [{ version: 1, name: 'something else', up: 'CREATE TABLE other (x INTEGER)' }];
-    Ledger.open(file, { migrations: other }).close();
+    const db = new Database(file);
+    migrate(db, [{ version: 1, name: 'something else', up: 'CREATE TABLE other (x INTEGER)' }]);
+    db.close();
     expect(() => Ledger.open(file)).to.throw(LedgerSchemaError, /expects "orgs and availability samples"/);
   });
 

@@ -1,0 +1,208 @@
+/**
+ * Health-check benchmark: what one check of a connection costs (time and API calls) against the
+ * emulator, and how fast the ledger takes availability samples and answers uptime and history
+ * queries over a week of one-minute samples (what an org checked every minute accumulates).
+ *
+ *   BENCH_CHECKS    health checks per timing figure (default 200)
+ *   BENCH_WRITES    single-sample write transactions (default 5,000)
+ *   BENCH_QUERIES   uptime/history queries per figure (default 200)
+ *
+ * The emulator runs in this process on loopback, so check times are the client's and the
+ * emulator's cost without a network; a real org adds its round trip (typically 50–300 ms).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startEmulator } from '../emulator/index.js';
+import type { OrgSpec } from '../emulator/org.js';
+import { OrgConnection } from '../lib/connection/org-connection.js';
+import { checkConnection, HealthMonitor, type HealthCheckOptions } from '../lib/health/index.js';
+import { Ledger, type AvailabilitySample, type AvailabilityStatus } from '../lib/ledger/index.js';
+
+for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
+
+const CHECKS = intEnv('BENCH_CHECKS', 200);
+const WRITES = intEnv('BENCH_WRITES', 5000);
+const QUERIES = intEnv('BENCH_QUERIES', 200);
+const WEEK_OF_MINUTES = 7 * 24 * 60;
+const MINUTE = 60_000;
+const ORG_ID = '00D000000000001AAA';
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+interface Row {
+  what: string;
+  count: number;
+  /** Operations per second, when a rate means something. */
+  rate?: string;
+  p50?: number;
+  p95?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `fn` `count` times one after another; returns the sorted latencies and the wall time. */
+async function timed(count: number, fn: (i: number) => unknown): Promise<{ latencies: number[]; seconds: number }> {
+  gc?.();
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    latencies.push(performance.now() - t0);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { latencies, seconds };
+}
+
+function addTimed(what: string, t: { latencies: number[]; seconds: number }, unit: string, note?: string): void {
+  rows.push({
+    what, count: t.latencies.length, rate: `${fmtInt(t.latencies.length / t.seconds)} ${unit}/s`,
+    p50: percentile(t.latencies, 50), p95: percentile(t.latencies, 95), note,
+  });
+}
+
+function printTable(): void {
+  const header = ['figure', 'count', 'rate', 'p50 ms', 'p95 ms', 'note'];
+  const body = rows.map((r) => [
+    r.what, fmtInt(r.count), r.rate ?? '',
+    r.p50 === undefined ? '' : r.p50.toFixed(2), r.p95 === undefined ? '' : r.p95.toFixed(2), r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log('');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+}
+
+const spec: OrgSpec = {
+  name: 'bench',
+  displayName: 'Bench Org',
+  users: [
+    { username: 'admin@bench.test', password: 'bench-admin-1', firstName: 'Bea', lastName: 'Admin' },
+    { username: 'integration@bench.test', password: 'bench-integration-1', lastName: 'Integration', integration: true },
+  ],
+  apps: [{ name: 'Bench', clientId: 'bench-client', clientSecret: 'bench-secret' }],
+};
+
+function minuteSamples(count: number, end: number): AvailabilitySample[] {
+  return Array.from({ length: count }, (_, i) => {
+    const status: AvailabilityStatus = i % 97 === 0 ? 'unavailable' : i % 31 === 0 ? 'degraded' : 'available';
+    return {
+      orgId: ORG_ID, orgName: 'bench', at: end - (count - i) * MINUTE, status,
+      severity: status === 'available' ? 'info' : status === 'degraded' ? 'warning' : 'critical',
+      latencyMs: status === 'unavailable' ? null : 40 + (i % 17), apiUsed: status === 'unavailable' ? null : 1000 + i, apiLimit: 100_000,
+      reason: status === 'available' ? 'OK' : 'bench',
+    };
+  });
+}
+
+async function benchChecks(dir: string): Promise<void> {
+  const emulator = await startEmulator({ orgs: [spec] });
+  try {
+    const org = emulator.org('bench');
+    const conn = new OrgConnection(
+      { name: 'bench', environment: 'custom', domain: emulator.loginUrl, apiVersion: '62.0', authFlow: 'password', clientId: 'bench-client', username: 'integration@bench.test', callOptionsClient: 'OrgBridgeBench', apiBudgetPercent: 100 },
+      { clientSecret: 'bench-secret', password: 'bench-integration-1' },
+    );
+    const options: HealthCheckOptions = { degradedLatencyMs: 2000, degradedApiPercent: 90 };
+
+    const loginStarted = performance.now();
+    const first = await checkConnection(conn, options);
+    const firstMs = performance.now() - loginStarted;
+    if (first.status !== 'available') throw new Error(`first check: ${first.status}: ${first.reason}`);
+    rows.push({ what: 'first check (logs in)', count: 1, p50: firstMs, p95: firstMs, note: 'OAuth login + GET /limits' });
+
+    const callsBefore = org.limits.counts().total;
+    const probe: number[] = [];
+    const checks = await timed(CHECKS, async () => {
+      const s = await checkConnection(conn, options);
+      if (s.latencyMs !== null) probe.push(s.latencyMs);
+    });
+    const calls = org.limits.counts().total - callsBefore;
+    addTimed('health check (logged in)', checks, 'checks', `${(calls / CHECKS).toFixed(2)} API calls per check (${fmtInt(calls)} for ${fmtInt(CHECKS)})`);
+    probe.sort((a, b) => a - b);
+    rows.push({ what: '  of which GET /limits', count: probe.length, p50: percentile(probe, 50), p95: percentile(probe, 95), note: 'the latencyMs a sample reports' });
+
+    const ledger = Ledger.open(path.join(dir, 'checks.sqlite'));
+    const monitor = new HealthMonitor({ ledger, ...options });
+    const monitored = await timed(CHECKS, () => monitor.check(conn));
+    addTimed('monitor check + ledger write', monitored, 'checks');
+    ledger.close();
+
+    await emulator.orgDown('bench');
+    const downCount = Math.min(CHECKS, 50);
+    const down = await timed(downCount, async () => {
+      const s = await checkConnection(conn, options);
+      if (s.status !== 'unavailable') throw new Error(`org down but check says ${s.status}`);
+    });
+    addTimed('check of a down org', down, 'checks', 'connection refused, one attempt (no jsforce retries)');
+    await emulator.orgUp('bench');
+    conn.close();
+  } finally {
+    await emulator.stop();
+  }
+}
+
+async function benchLedger(dir: string): Promise<void> {
+  const end = Date.UTC(2025, 0, 13);
+  const ledger = Ledger.open(path.join(dir, 'ledger.sqlite'));
+  const singles = minuteSamples(WRITES, end - WEEK_OF_MINUTES * MINUTE).map((s) => ({ ...s, orgId: '00D000000000002AAA' }));
+  const single = await timed(WRITES, (i) => ledger.recordSample(singles[i]!));
+  addTimed('sample write, one per transaction', single, 'writes', 'WAL, synchronous=NORMAL, temp file');
+
+  const week = minuteSamples(WEEK_OF_MINUTES, end);
+  gc?.();
+  const t0 = performance.now();
+  ledger.recordSamples(week);
+  const batchSeconds = (performance.now() - t0) / 1000;
+  rows.push({ what: 'sample writes, one batch transaction', count: week.length, rate: `${fmtInt(week.length / batchSeconds)} writes/s`, note: 'a week of minute samples' });
+
+  const window = { from: end - WEEK_OF_MINUTES * MINUTE, to: end };
+  const u = ledger.uptime(ORG_ID, window);
+  if (u.samples !== WEEK_OF_MINUTES) throw new Error(`expected ${WEEK_OF_MINUTES} samples, got ${u.samples}`);
+  addTimed('uptime over a week', await timed(QUERIES, () => ledger.uptime(ORG_ID, window)), 'queries', `${fmtInt(WEEK_OF_MINUTES)} samples; up ${(u.up! * 100).toFixed(2)}%`);
+  addTimed('uptime over an hour', await timed(QUERIES, () => ledger.uptime(ORG_ID, { from: end - 60 * MINUTE, to: end })), 'queries', '60 samples');
+  addTimed('history, week in 168 hourly buckets', await timed(QUERIES, () => ledger.history(ORG_ID, { ...window, bucketMs: 60 * MINUTE })), 'queries');
+  ledger.close();
+  const bytes = fs.statSync(path.join(dir, 'ledger.sqlite')).size + (fs.existsSync(path.join(dir, 'ledger.sqlite-wal')) ? fs.statSync(path.join(dir, 'ledger.sqlite-wal')).size : 0);
+  rows.push({ what: 'ledger file size', count: WRITES + WEEK_OF_MINUTES, note: `${fmtInt(bytes / 1024)} KiB for that many samples (${fmtInt(bytes / (WRITES + WEEK_OF_MINUTES))} bytes each)` });
+}
+
+async function main(): Promise<void> {
+  console.log(`health bench: ${fmtInt(CHECKS)} checks per figure, ${fmtInt(WRITES)} single writes, ${fmtInt(QUERIES)} queries per figure`);
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})${gc ? '' : ' (run with --expose-gc for steadier figures)'}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orgbridge-health-bench-'));
+  try {
+    await benchChecks(dir);
+    await benchLedger(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  printTable();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
