@@ -125,7 +125,8 @@ const spec: OrgSpec = {
 
 async function main(): Promise<void> {
   console.log(`emulator bench: ${fmtInt(ACCOUNTS)} accounts, ${fmtInt(REQUESTS)} requests per HTTP figure`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${mb(os.totalmem())} RAM`);
+  // Other work on the machine skews every figure here; the load average says how much there was.
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${mb(os.totalmem())} RAM, load average ${os.loadavg()[0]!.toFixed(2)}`);
 
   const emulator = await startEmulator({ orgs: [spec] });
   try {

@@ -182,6 +182,8 @@ async function benchLedger(dir: string): Promise<void> {
   const u = ledger.uptime(ORG_ID, window);
   if (u.samples !== WEEK_OF_MINUTES) throw new Error(`expected ${WEEK_OF_MINUTES} samples, got ${u.samples}`);
   addTimed('uptime over a week', await timed(QUERIES, () => ledger.uptime(ORG_ID, window)), 'queries', `${fmtInt(WEEK_OF_MINUTES)} samples; up ${(u.up! * 100).toFixed(2)}%`);
+  const monitor = new HealthMonitor({ ledger, degradedLatencyMs: 2000, degradedApiPercent: 90 });
+  addTimed('uptime report: hour, day and week', await timed(QUERIES, () => monitor.uptimeReport(ORG_ID, end)), 'reports', 'one read of the week, three sums');
   addTimed('uptime over an hour', await timed(QUERIES, () => ledger.uptime(ORG_ID, { from: end - 60 * MINUTE, to: end })), 'queries', '60 samples');
   addTimed('history, week in 168 hourly buckets', await timed(QUERIES, () => ledger.history(ORG_ID, { ...window, bucketMs: 60 * MINUTE })), 'queries');
   ledger.close();

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { CsvError } from 'csv-parse';
 import { SfError } from '../errors.js';
 import type { Org } from '../org.js';
 import type { ObjectSchema } from '../schema/org-schema.js';
@@ -24,7 +25,7 @@ import {
 } from './csv.js';
 import { Compactor } from './compact.js';
 import { bulkErrors, recordErrorText } from './errors.js';
-import { TERMINAL_STATES, type JobState } from './job-info.js';
+import { TERMINAL_STATES, type InfoMode, type JobState } from './job-info.js';
 import { yieldToLoop, type BulkService } from './service.js';
 
 const OPERATIONS: readonly IngestOperation[] = ['insert', 'update', 'upsert', 'delete', 'hardDelete'];
@@ -118,8 +119,9 @@ export class IngestJob {
     );
   }
 
-  /** JobInfo as the create, PATCH and GET answers carry it (`full` adds the processing figures). */
-  info(full: boolean): Record<string, unknown> {
+  /** JobInfo as create and PATCH (`brief`), job lists (`list`) and GET (`full`, with the processing figures) carry it. */
+  info(mode: InfoMode): Record<string, unknown> {
+    const full = mode === 'full';
     const info: Record<string, unknown> = {
       id: this.id,
       operation: this.operation,
@@ -131,7 +133,7 @@ export class IngestJob {
     };
     if (this.externalIdFieldName) info.externalIdFieldName = this.externalIdFieldName;
     Object.assign(info, { concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: this.apiVersion });
-    if (full) info.jobType = 'V2Ingest';
+    if (mode !== 'brief') info.jobType = 'V2Ingest';
     info.contentUrl = `services/data/v${this.apiVersion}/jobs/ingest/${this.id}/batches`;
     info.lineEnding = this.lineEnding;
     info.columnDelimiter = this.columnDelimiter;
@@ -274,11 +276,13 @@ export class IngestJob {
         if (this.stopRequested(service)) return;
       }
     } catch (err) {
+      if (!(err instanceof CsvError)) throw err;
       this.fail(csvErrorMessage(err));
       return;
     } finally {
       parser.destroy();
     }
+    if (this.stopRequested(service)) return;
     if (batch.length && plan && !this.processBatch(plan, batch)) return;
     if (!plan || this.numberRecordsProcessed === 0) {
       this.fail(NO_DATA);

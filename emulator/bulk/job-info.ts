@@ -1,6 +1,8 @@
 /** Every state a Bulk API 2.0 job can be in. jsforce busy-loops on any other, so there are no others. */
 export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
+export type InfoMode = 'brief' | 'list' | 'full';
+
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['JobComplete', 'Failed', 'Aborted']);
 
 /**

@@ -9,7 +9,7 @@ import { OrgData } from '../store/org-data.js';
 import { sfDateTime } from '../util/clock.js';
 import { dialectOf, isColumnDelimiter, isLineEnding, quoted, type ColumnDelimiter, type CsvDialect, type LineEnding } from './csv.js';
 import { bulkErrors } from './errors.js';
-import { TERMINAL_STATES, type JobState } from './job-info.js';
+import { TERMINAL_STATES, type InfoMode, type JobState } from './job-info.js';
 import { yieldToLoop, type BulkService } from './service.js';
 
 type QueryOperation = 'query' | 'queryAll';
@@ -100,7 +100,9 @@ export class QueryJob {
     return new QueryJob(org, org.data, org.ids.next('750'), probe.sObject, soql, operation, delimiter, lineEnding, apiVersion, userId);
   }
 
-  info(full: boolean): Record<string, unknown> {
+  /** JobInfo as create and PATCH (`brief`), job lists (`list`) and GET (`full`, with the processing figures) carry it. */
+  info(mode: InfoMode): Record<string, unknown> {
+    const full = mode === 'full';
     const info: Record<string, unknown> = {
       id: this.id,
       operation: this.operation,
@@ -113,7 +115,7 @@ export class QueryJob {
       contentType: 'CSV',
       apiVersion: this.apiVersion,
     };
-    if (full) info.jobType = 'V2Query';
+    if (mode !== 'brief') info.jobType = 'V2Query';
     info.lineEnding = this.lineEnding;
     info.columnDelimiter = this.columnDelimiter;
     if (full) {

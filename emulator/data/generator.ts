@@ -2,7 +2,7 @@ import type { Org } from '../org.js';
 import type { ObjectSchema } from '../schema/org-schema.js';
 import type { FieldDef, PicklistValue } from '../schema/types.js';
 import { sfDate } from '../util/clock.js';
-import { bulkLoad, flatId, type LoadRow } from './bulk-load.js';
+import { bulkLoad, type LoadRow } from './bulk-load.js';
 
 /** mulberry32: a tiny, fast PRNG whose whole state is one 32-bit integer, so a seed fixes every value. */
 export function mulberry32(seed: number): () => number {
@@ -384,7 +384,7 @@ export function generateOrgData(org: Org, options: GenerateOptions): GenerateRes
     const end = Math.min(n, start + opts.batchSize);
     let t0 = performance.now();
     // Ids up front: a child can then point at a parent that is in the same batch.
-    for (let i = start; i < end; i++) ids[i] = flatId(org.ids.next(accountPrefix));
+    for (let i = start; i < end; i++) ids[i] = org.ids.next(accountPrefix);
 
     const accountRows: LoadRow[] = new Array<LoadRow>(end - start);
     for (let i = start; i < end; i++) {

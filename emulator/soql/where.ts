@@ -112,7 +112,7 @@ function compileLeaf(scope: Scope, leaf: WhereLeaf, runSemiJoin: SemiJoinRunner)
     let index: IndexAccess | undefined;
     if (!negated && topLevel && table) {
       if (f.name === 'Id') index = { rank: 2, rows: () => byIds(ids, (id) => table.get(id)) };
-      else if (f.type === 'reference') index = { rank: 3, rows: () => byChildIds(ids, (id) => table.childIds(f.name, id), (id) => table.get(id)) };
+      else if (table.hasChildIndex(f.name)) index = { rank: 3, rows: () => byChildIds(ids, (id) => table.childIds(f.name, id), (id) => table.get(id)) };
     }
     return { test: negated ? (r) => !member(r) : member, index };
   }
@@ -126,7 +126,7 @@ function compileLeaf(scope: Scope, leaf: WhereLeaf, runSemiJoin: SemiJoinRunner)
       index = { rank: 0, rows: () => byIds(values.map(String), (id) => table.get(id)) };
     } else if (table.isIndexed(f.name) && !f.caseSensitive) {
       index = { rank: 1, rows: () => dedupe(values.flatMap((v) => table.lookup(f.name, v))) };
-    } else if (f.type === 'reference') {
+    } else if (table.hasChildIndex(f.name)) {
       index = { rank: 3, rows: () => byChildIds(values.map(String), (id) => table.childIds(f.name, id), (id) => table.get(id)) };
     }
   }

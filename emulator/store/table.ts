@@ -18,11 +18,24 @@ export class Table {
   readonly rows = new Map<string, StoredRecord>();
   private readonly uniqueIndexes = new Map<string, Map<string, string[]>>();
   private readonly referenceIndexes = new Map<string, Map<string, Set<string>>>();
+  /** The same indexes with their field definitions, for the per-record hot path. */
+  private readonly uniqueFields: Array<[FieldDef, Map<string, string[]>]> = [];
+  private readonly referenceFields: Array<[FieldDef, Map<string, Set<string>>]> = [];
   private liveCount = 0;
 
   constructor(readonly schema: ObjectSchema) {
-    for (const f of schema.indexedFields) this.uniqueIndexes.set(f.name.toLowerCase(), new Map());
-    for (const f of schema.fields) if (f.type === 'reference') this.referenceIndexes.set(f.name.toLowerCase(), new Map());
+    for (const f of schema.indexedFields) {
+      const index = new Map<string, string[]>();
+      this.uniqueIndexes.set(f.name.toLowerCase(), index);
+      this.uniqueFields.push([f, index]);
+    }
+    for (const f of schema.fields) {
+      // Audit lookups hold every row under a handful of users and no query needs them indexed.
+      if (f.type !== 'reference' || AUDIT_FIELDS.has(f.name)) continue;
+      const index = new Map<string, Set<string>>();
+      this.referenceIndexes.set(f.name.toLowerCase(), index);
+      this.referenceFields.push([f, index]);
+    }
   }
 
   get name(): string {
@@ -54,6 +67,11 @@ export class Table {
     const key = indexKey(f, value);
     if (key === undefined) return [];
     return (index.get(key) ?? []).map((id) => this.rows.get(id)).filter((r): r is StoredRecord => !!r);
+  }
+
+  /** True when `childIds` can answer for this reference field (audit fields are not indexed). */
+  hasChildIndex(fieldName: string): boolean {
+    return this.referenceIndexes.has(fieldName.toLowerCase());
   }
 
   /** Ids of records whose reference field points at `parentId`. */
@@ -89,16 +107,14 @@ export class Table {
   }
 
   private index(r: StoredRecord): void {
-    for (const [lower, index] of this.uniqueIndexes) {
-      const f = this.schema.field(lower)!;
+    for (const [f, index] of this.uniqueFields) {
       const key = indexKey(f, r[f.name] ?? null);
       if (key === undefined) continue;
       const ids = index.get(key);
       if (ids) ids.push(r.Id);
       else index.set(key, [r.Id]);
     }
-    for (const [lower, index] of this.referenceIndexes) {
-      const f = this.schema.field(lower)!;
+    for (const [f, index] of this.referenceFields) {
       const parent = r[f.name];
       if (typeof parent !== 'string' || !parent) continue;
       let set = index.get(parent);
@@ -108,8 +124,7 @@ export class Table {
   }
 
   private unindex(r: StoredRecord): void {
-    for (const [lower, index] of this.uniqueIndexes) {
-      const f = this.schema.field(lower)!;
+    for (const [f, index] of this.uniqueFields) {
       const key = indexKey(f, r[f.name] ?? null);
       if (key === undefined) continue;
       const ids = index.get(key);
@@ -118,8 +133,7 @@ export class Table {
       if (rest.length) index.set(key, rest);
       else index.delete(key);
     }
-    for (const [lower, index] of this.referenceIndexes) {
-      const f = this.schema.field(lower)!;
+    for (const [f, index] of this.referenceFields) {
       const parent = r[f.name];
       if (typeof parent !== 'string' || !parent) continue;
       const set = index.get(parent);
@@ -131,3 +145,4 @@ export class Table {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const AUDIT_FIELDS = new Set(['CreatedById', 'LastModifiedById']);

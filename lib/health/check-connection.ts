@@ -58,16 +58,21 @@ export async function checkConnection(conn: OrgConnection, options: HealthCheckO
   let usage: ApiUsage | undefined;
   let latencyMs: number | null = null;
   let outcome: Outcome;
-  try {
-    // Logging in first keeps a login's several round trips out of the latency figure.
-    await within(conn.connection());
-    const started = performance.now();
-    usage = await within(probeLimits(conn, now));
-    latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    outcome = usageOutcome(usage, latencyMs, options);
-  } catch (err) {
-    outcome = failureOutcome(err, conn);
-    if (err instanceof ApiBudgetExceededError) usage = err.usage;
+  const standing = standingFailure(conn);
+  if (standing) {
+    outcome = standing;
+  } else {
+    try {
+      // Logging in first keeps a login's several round trips out of the latency figure.
+      await within(conn.connection());
+      const started = performance.now();
+      usage = await within(probeLimits(conn, now));
+      latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      outcome = usageOutcome(usage, latencyMs, options);
+    } catch (err) {
+      outcome = failureOutcome(err, conn);
+      if (err instanceof ApiBudgetExceededError) usage = err.usage;
+    }
   }
 
   const identity = conn.identity;
@@ -116,6 +121,19 @@ function usageOutcome(usage: ApiUsage, latencyMs: number, options: HealthCheckOp
   return { status: 'available', reachable: true, authenticated: true, reason: `OK: /limits answered in ${Math.round(latencyMs)} ms; API ${calls}, ${percent}% of the budget` };
 }
 
+/**
+ * A connection that failed for a reason only a person can fix (wrong password, unknown client id,
+ * incomplete settings) is not logged in again by every check: each try would be one more failed
+ * login, and Salesforce locks the user out after a few. Deploying the fixed connection (a new
+ * OrgConnection) or conn.reset() makes the next check try again.
+ */
+function standingFailure(conn: OrgConnection): Outcome | undefined {
+  const f = conn.failure;
+  if (conn.state !== 'failed' || !f || f.transient) return undefined;
+  if (f.code === 'CONFIGURATION') return { status: 'unavailable', reachable: false, authenticated: false, reason: f.message, code: f.code };
+  return classified(f.kind, f.code, `${f.message} (not retried until the connection is changed)`, conn);
+}
+
 /** What the error a check got says about the org: the wrapped errors of OrgConnection carry a kind. */
 function failureOutcome(err: unknown, conn: OrgConnection): Outcome {
   const e = err as { message?: string; code?: string; kind?: string };
@@ -123,22 +141,26 @@ function failureOutcome(err: unknown, conn: OrgConnection): Outcome {
   if (err instanceof CheckTimeoutError) return { status: 'unavailable', reachable: false, authenticated: false, reason, code: err.code };
   if (err instanceof ApiBudgetExceededError) return { status: 'unavailable', reachable: true, authenticated: true, reason, code: 'API_BUDGET_EXCEEDED' };
   if (err instanceof ConfigurationError) return { status: 'unavailable', reachable: false, authenticated: false, reason, code: 'CONFIGURATION' };
+  return classified(e.kind, e.code, reason, conn);
+}
+
+function classified(kind: string | undefined, code: string | undefined, reason: string, conn: OrgConnection): Outcome {
   const connected = conn.state === 'connected';
-  switch (e.kind) {
+  switch (kind) {
     case 'network':
-      return { status: 'unavailable', reachable: false, authenticated: false, reason, code: e.code };
+      return { status: 'unavailable', reachable: false, authenticated: false, reason, code };
     case 'auth': // wrong credentials, or a session that cannot be renewed
     case 'config': // the org answered, but refuses this connected app or flow
-      return { status: 'unavailable', reachable: true, authenticated: false, reason, code: e.code };
+      return { status: 'unavailable', reachable: true, authenticated: false, reason, code };
     case 'limit': // the org's own daily limit is spent: nothing can run until it resets
-      return { status: 'unavailable', reachable: true, authenticated: true, reason, code: e.code };
+      return { status: 'unavailable', reachable: true, authenticated: true, reason, code };
     case 'server': // a 5xx: Salesforce is there but struggling, and it is worth retrying
-      return { status: 'degraded', reachable: true, authenticated: connected, reason, code: e.code };
+      return { status: 'degraded', reachable: true, authenticated: connected, reason, code };
     default:
       // Something unexpected on an otherwise working session is a warning; without one, nothing works.
       return connected
-        ? { status: 'degraded', reachable: true, authenticated: true, reason, code: e.code }
-        : { status: 'unavailable', reachable: conn.state !== 'unavailable', authenticated: false, reason, code: e.code };
+        ? { status: 'degraded', reachable: true, authenticated: true, reason, code }
+        : { status: 'unavailable', reachable: conn.state !== 'unavailable', authenticated: false, reason, code };
   }
 }
 

@@ -106,8 +106,9 @@ export class HealthMonitor {
 
   /** Uptime over the hour, day and week before `now`. */
   uptimeReport(orgId: string, now: number = this.now()): UptimeReport {
-    const window = (span: number) => this.ledger.uptime(orgId, { from: now - span, to: now, maxHoldMs: this.options.maxSampleHoldMs });
-    return { orgId, at: now, hour: window(HOUR), day: window(DAY), week: window(WEEK) };
+    const maxHoldMs = this.options.maxSampleHoldMs;
+    const [hour, day, week] = this.ledger.uptimes(orgId, [HOUR, DAY, WEEK].map((span) => ({ from: now - span, to: now, maxHoldMs })));
+    return { orgId, at: now, hour: hour!, day: day!, week: week! };
   }
 
   history(orgId: string, query: HistoryQuery): HistoryBucket[] {

@@ -69,8 +69,9 @@ export function checkWindow(window: TimeWindow): void {
 }
 
 /**
- * The stretches of the window each point's status covers. `points` are in time order and may begin
- * with the last sample before the window, which is what the window opens with.
+ * The stretches of the window each point's status covers. `points` are in time order and must
+ * include the last sample before the window (what the window opens with); points outside the
+ * window are otherwise ignored, so one read can serve several windows.
  */
 export function spansOf(points: readonly StatusPoint[], window: TimeWindow): Span[] {
   const hold = window.maxHoldMs ?? Number.POSITIVE_INFINITY;

@@ -112,6 +112,11 @@ export class Ledger {
     return this.samples.uptime(orgId, window);
   }
 
+  /** uptime() for several windows from one read (an hour, a day and a week for the price of a week). */
+  uptimes(orgId: string, windows: readonly TimeWindow[]): UptimeFigures[] {
+    return this.samples.uptimes(orgId, windows);
+  }
+
   /** The same figures per bucket of `bucketMs` from `from`, with latency and API use, for trend charts. */
   history(orgId: string, query: HistoryQuery): HistoryBucket[] {
     return this.samples.history(orgId, query);

@@ -173,6 +173,7 @@ describe('emulator Bulk API 2.0', () => {
       expect(list.done).to.equal(true);
       expect(list.nextRecordsUrl).to.equal(null);
       expect(list.records.map((r) => r.id)).to.deep.equal([info.id]);
+      expect(list.records[0]).to.include({ jobType: 'V2Ingest', state: 'JobComplete' });
     });
 
     it('writes result files in the exact CSV shape', async () => {

@@ -233,6 +233,14 @@ describe('emulator REST API with jsforce', () => {
       expect(err.errorCode).to.equal('INVALID_QUERY_LOCATOR');
     });
 
+    it('filters on audit lookups, which have no reverse index, by scanning', async () => {
+      const me = emulator.org('alpha').userByName('integration@alpha.test')!.id;
+      const mine = await conn.query(`SELECT Id FROM Account WHERE CreatedById = '${me}' AND OwnerId = '${me}'`, { autoFetch: true });
+      expect(mine.records).to.have.length(450);
+      const none = await conn.query("SELECT Id FROM Account WHERE LastModifiedById = '005000000000000AAA'");
+      expect(none.totalSize).to.equal(0);
+    });
+
     it('fetches everything with autoFetch', async () => {
       const all = await conn.query('SELECT Id FROM Account', { autoFetch: true, maxFetch: 10000 });
       expect(all.records).to.have.length(450);

@@ -79,21 +79,21 @@ export const bulkRoutes: RouteModule = {
       const body = await ctx.readJson();
       const job = IngestJob.create(org, body, ctx.writeContext('bulkapi'), ctx.apiVersion);
       service.jobsOf(org).ingest.set(job.id, job);
-      sendInfo(ctx, 200, job.info(false));
+      sendInfo(ctx, 200, job.info('brief'));
     });
 
     router.get('/jobs/ingest', (ctx) => {
       const jobs = [...service.jobsOf(ctx.requireOrg).ingest.values()];
-      ctx.sendText(200, jobListJson(jobs.map((j) => j.info(false))), JSON_TYPE);
+      ctx.sendText(200, jobListJson(jobs.map((j) => j.info('list'))), JSON_TYPE);
     });
 
-    router.get('/jobs/ingest/:id', (ctx) => sendInfo(ctx, 200, ingestJob(service, ctx).info(true)));
+    router.get('/jobs/ingest/:id', (ctx) => sendInfo(ctx, 200, ingestJob(service, ctx).info('full')));
 
     router.patch('/jobs/ingest/:id', async (ctx) => {
       const job = ingestJob(service, ctx);
       const body = await ctx.readJson<{ state?: unknown }>();
       job.changeState(body?.state, service);
-      sendInfo(ctx, 200, job.info(false));
+      sendInfo(ctx, 200, job.info('brief'));
     });
 
     router.delete('/jobs/ingest/:id', (ctx) => {
@@ -132,22 +132,22 @@ export const bulkRoutes: RouteModule = {
       const job = QueryJob.create(org, body, ctx.writeContext('bulkapi').userId, ctx.apiVersion);
       service.jobsOf(org).query.set(job.id, job);
       job.start(service);
-      sendInfo(ctx, 200, job.info(false));
+      sendInfo(ctx, 200, job.info('brief'));
     });
 
     router.get('/jobs/query', (ctx) => {
       const jobs = [...service.jobsOf(ctx.requireOrg).query.values()];
-      ctx.sendText(200, jobListJson(jobs.map((j) => j.info(false))), JSON_TYPE);
+      ctx.sendText(200, jobListJson(jobs.map((j) => j.info('list'))), JSON_TYPE);
     });
 
-    router.get('/jobs/query/:id', (ctx) => sendInfo(ctx, 200, queryJob(service, ctx).info(true)));
+    router.get('/jobs/query/:id', (ctx) => sendInfo(ctx, 200, queryJob(service, ctx).info('full')));
 
     router.patch('/jobs/query/:id', async (ctx) => {
       const job = queryJob(service, ctx);
       const body = await ctx.readJson<{ state?: unknown }>();
       if (body?.state !== 'Aborted') throw bulkErrors.invalidState(`InvalidJobState : Invalid state: ${String(body?.state)}`);
       job.abort();
-      sendInfo(ctx, 200, job.info(false));
+      sendInfo(ctx, 200, job.info('brief'));
     });
 
     router.delete('/jobs/query/:id', (ctx) => {

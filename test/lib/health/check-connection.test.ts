@@ -94,6 +94,25 @@ describe('checkConnection against the emulator', () => {
     expect(emulator.org('alpha').limits.counts().total).to.equal(0);
   });
 
+  it('does not log in again with credentials that were refused, so the user is not locked out', async () => {
+    const conn = new OrgConnection(settingsFor(emulator), { ...PASSWORD, password: 'wrong-password-123' });
+    const login = conn.connection.bind(conn);
+    let logins = 0;
+    conn.connection = () => {
+      logins++;
+      return login();
+    };
+    await checkConnection(conn, OPTIONS);
+    const again = await checkConnection(conn, OPTIONS);
+    expect(logins).to.equal(1);
+    expect(again).to.include({ status: 'unavailable', reachable: true, authenticated: false, code: 'invalid_grant' });
+    expect(again.reason).to.match(/Wrong username or password.*\(not retried until the connection is changed\)$/);
+    // reset() (what re-deploying amounts to) makes the next check try again.
+    conn.reset();
+    await checkConnection(conn, OPTIONS);
+    expect(logins).to.equal(2);
+  });
+
   it('reports incomplete settings without a network call', async () => {
     const conn = new OrgConnection(settingsFor(emulator, { username: undefined }), PASSWORD);
     const s = await checkConnection(conn, OPTIONS);

@@ -90,6 +90,13 @@ describe('uptime and history from availability samples', () => {
     expect(() => ledger.uptime(ORG, { from: NOW, to: NOW - 1 })).to.throw(RangeError, /ends .* before it starts/);
   });
 
+  it('answers several windows from one read with the same figures as one window at a time', () => {
+    ledger.recordSamples([sample(ORG, NOW - 3 * HOUR, 'unavailable'), sample(ORG, NOW - 90 * MINUTE, 'degraded'), sample(ORG, NOW - 20 * MINUTE, 'available')]);
+    const windows = [lastHour, { from: NOW - 2 * HOUR, to: NOW }, { from: NOW - 4 * HOUR, to: NOW - HOUR, maxHoldMs: HOUR }];
+    expect(ledger.uptimes(ORG, windows)).to.deep.equal(windows.map((w) => ledger.uptime(ORG, w)));
+    expect(ledger.uptimes(ORG, [])).to.deep.equal([]);
+  });
+
   it('agrees with the pure math on a week of minute samples', () => {
     const points = Array.from({ length: 7 * 24 * 60 }, (_, i) => sample(ORG, NOW - 7 * 24 * HOUR + i * MINUTE, i % 100 === 0 ? 'unavailable' : i % 50 === 0 ? 'degraded' : 'available'));
     ledger.recordSamples(points);

@@ -25,7 +25,8 @@ describe('Ledger on SQLite', () => {
   it('keeps every committed sample when the process is killed without closing', function () {
     this.timeout(30_000);
     const file = path.join(dir, 'ledger.sqlite');
-    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'write-then-crash.ts'), file, '25'], { encoding: 'utf8' });
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'write-then-crash.ts'), file, '25'], { cwd: root, encoding: 'utf8' });
     expect(child.signal, child.stderr).to.equal('SIGKILL');
     expect(child.stdout).to.contain('committed');
     // Killed before any checkpoint: the commits live only in the write-ahead log, which SQLite replays.
