@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.demo/**', '.artifacts/**', 'coverage/**'] },
+  { ignores: ['.tmp-*', 'dist/**', 'node_modules/**', '.demo/**', '.artifacts/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,8 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    // Node-RED editor callbacks get the node as `this`; handlers inside need it under a name.
-    files: ['nodes/*/editor.ts'],
+    // Node-RED gives nodes (runtime and editor) as `this`; handlers inside need it under a name.
+    files: ['nodes/**/*.ts'],
     rules: { '@typescript-eslint/no-this-alias': 'off' },
   },
 );

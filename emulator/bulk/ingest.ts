@@ -56,8 +56,6 @@ export class IngestJob {
   apiActiveProcessingTime = 0;
   /** Upload blocks; released once every row has been processed (only the header is needed then). */
   private blocks: Buffer[] = [];
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
   private uploadBytes = 0;
   private uploads = 0;
   private header?: string[];
@@ -87,17 +85,17 @@ export class IngestJob {
     const b = body as CreateIngestBody;
     const operation = b.operation;
     if (typeof operation !== 'string' || !(OPERATIONS as readonly string[]).includes(operation)) {
-      throw bulkErrors.invalidJob(`InvalidJob : Invalid operation: ${String(operation ?? null)}`);
+      throw bulkErrors.invalidJob(`Invalid operation: ${String(operation ?? null)}`);
     }
-    if (typeof b.object !== 'string' || !b.object) throw bulkErrors.invalidJob('InvalidJob : Object is required');
+    if (typeof b.object !== 'string' || !b.object) throw bulkErrors.invalidJob('Object is required');
     const object = org.schema.object(b.object);
     if (!object) throw bulkErrors.unknownObject(b.object);
     const contentType = b.contentType ?? 'CSV';
-    if (contentType !== 'CSV') throw bulkErrors.invalidJob(`InvalidJob : Invalid content type: ${String(contentType)}`);
+    if (contentType !== 'CSV') throw bulkErrors.invalidJob(`Invalid content type: ${String(contentType)}`);
     const lineEnding = b.lineEnding ?? 'LF';
-    if (!isLineEnding(lineEnding)) throw bulkErrors.invalidJob(`InvalidJob : Invalid line ending: ${String(lineEnding)}`);
+    if (!isLineEnding(lineEnding)) throw bulkErrors.invalidJob(`Invalid line ending: ${String(lineEnding)}`);
     const delimiter = b.columnDelimiter ?? 'COMMA';
-    if (!isColumnDelimiter(delimiter)) throw bulkErrors.invalidJob(`InvalidJob : Invalid column delimiter: ${String(delimiter)}`);
+    if (!isColumnDelimiter(delimiter)) throw bulkErrors.invalidJob(`Invalid column delimiter: ${String(delimiter)}`);
     let ext: string | undefined;
     if (operation === 'upsert') {
       if (typeof b.externalIdFieldName !== 'string' || !b.externalIdFieldName) throw bulkErrors.externalIdMissing(object.name);
@@ -155,51 +153,39 @@ export class IngestJob {
     this.systemModstamp = sfDateTime(this.org.clock.now());
   }
 
-  /** Takes in one CSV upload as it streams, keeping its bytes once and nothing else. */
+  /** Takes in one CSV upload as it streams, merging network chunks into blocks so its bytes are held once. */
   async receive(body: AsyncIterable<Buffer>, maxBytes: number): Promise<void> {
     if (this.state !== 'Open') throw bulkErrors.uploadNotOpen(this.state);
+    const room = maxBytes - this.uploadBytes;
+    const blocks: Buffer[] = [];
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     let size = 0;
-    let tooLarge = false;
-    const received: Buffer[] = [];
     for await (const chunk of body) {
       size += chunk.length;
-      // Drain the rest instead of cutting the connection, so the client reads the error.
-      if (tooLarge || size > this.remaining(maxBytes)) {
-        tooLarge = true;
-        continue;
+      // Past the limit the rest is drained, not stored, so that the client gets to read the error.
+      if (size > room) continue;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= BLOCK_BYTES) {
+        blocks.push(Buffer.concat(pending, pendingBytes));
+        pending = [];
+        pendingBytes = 0;
       }
-      received.push(chunk);
     }
-    if (tooLarge) throw bulkErrors.uploadTooLarge(maxBytes);
+    if (size > room) throw bulkErrors.uploadTooLarge(maxBytes);
     if (this.state !== 'Open') throw bulkErrors.uploadNotOpen(this.state);
-    for (const c of received) this.append(c);
-    this.flush();
+    if (pendingBytes) blocks.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+    this.blocks.push(...blocks);
+    this.uploadBytes += size;
     this.uploads++;
     this.touch();
-  }
-
-  private remaining(maxBytes: number): number {
-    return maxBytes - this.uploadBytes;
-  }
-
-  private append(chunk: Buffer): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    this.uploadBytes += chunk.length;
-    if (this.pendingBytes >= BLOCK_BYTES) this.flush();
-  }
-
-  private flush(): void {
-    if (!this.pending.length) return;
-    this.blocks.push(this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes));
-    this.pending = [];
-    this.pendingBytes = 0;
   }
 
   /** `PATCH {state}`: closes the upload (processing starts in the background) or aborts. */
   changeState(target: unknown, service: BulkService): void {
     if (target === 'UploadComplete') {
-      if (this.state !== 'Open') throw bulkErrors.invalidState(`InvalidJobState : Job state ${this.state} can't be changed to UploadComplete`);
+      if (this.state !== 'Open') throw bulkErrors.invalidState(`Job state ${this.state} can't be changed to UploadComplete`);
       if (this.uploads > 1) throw bulkErrors.multipleUploads(this.id);
       this.state = 'UploadComplete';
       this.touch();
@@ -207,12 +193,12 @@ export class IngestJob {
       return;
     }
     if (target === 'Aborted') {
-      if (TERMINAL_STATES.has(this.state)) throw bulkErrors.invalidState(`InvalidJobState : Job state ${this.state} can't be changed to Aborted`);
+      if (TERMINAL_STATES.has(this.state)) throw bulkErrors.invalidState(`Job state ${this.state} can't be changed to Aborted`);
       this.state = 'Aborted';
       this.touch();
       return;
     }
-    throw bulkErrors.invalidState(`InvalidJobState : Invalid state: ${String(target)}`);
+    throw bulkErrors.invalidState(`Invalid state: ${String(target)}`);
   }
 
   /** Stops background processing at the next batch boundary (job deleted, org reset). */

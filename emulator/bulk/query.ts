@@ -35,13 +35,10 @@ export interface ResultPage {
 /**
  * Data with the org's schema and no records: running a query against it checks everything a real
  * org checks at job creation (syntax, objects, fields, relationships) without doing the work.
+ * Built per job (a handful of empty tables), so fields added to the schema later are indexed too.
  */
-const emptyData = new WeakMap<OrgSchema, OrgData>();
-
 function validationData(schema: OrgSchema): OrgData {
-  let d = emptyData.get(schema);
-  if (!d) emptyData.set(schema, (d = new OrgData(schema)));
-  return d;
+  return new OrgData(schema);
 }
 
 /** One Bulk API 2.0 query job. Results keep the matched rows only; CSV is written per page. */
@@ -76,14 +73,14 @@ export class QueryJob {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw bulkErrors.invalidJob('Invalid job definition: the request body must be a JSON object');
     const b = body as CreateQueryBody;
     const operation = b.operation ?? 'query';
-    if (operation !== 'query' && operation !== 'queryAll') throw bulkErrors.invalidJob(`InvalidJob : Invalid operation: ${String(operation)}`);
+    if (operation !== 'query' && operation !== 'queryAll') throw bulkErrors.invalidJob(`Invalid operation: ${String(operation)}`);
     if (typeof b.query !== 'string' || !b.query.trim()) throw new SfError('MALFORMED_QUERY', 'A query string has to be specified', 400);
     const contentType = b.contentType ?? 'CSV';
-    if (contentType !== 'CSV') throw bulkErrors.invalidJob(`InvalidJob : Invalid content type: ${String(contentType)}`);
+    if (contentType !== 'CSV') throw bulkErrors.invalidJob(`Invalid content type: ${String(contentType)}`);
     const lineEnding = b.lineEnding ?? 'LF';
-    if (!isLineEnding(lineEnding)) throw bulkErrors.invalidJob(`InvalidJob : Invalid line ending: ${String(lineEnding)}`);
+    if (!isLineEnding(lineEnding)) throw bulkErrors.invalidJob(`Invalid line ending: ${String(lineEnding)}`);
     const delimiter = b.columnDelimiter ?? 'COMMA';
-    if (!isColumnDelimiter(delimiter)) throw bulkErrors.invalidJob(`InvalidJob : Invalid column delimiter: ${String(delimiter)}`);
+    if (!isColumnDelimiter(delimiter)) throw bulkErrors.invalidJob(`Invalid column delimiter: ${String(delimiter)}`);
     const soql = b.query;
     const parsed = tryParse(soql);
     if (parsed) checkSupported(org.schema, parsed);
@@ -170,7 +167,7 @@ export class QueryJob {
   }
 
   abort(): void {
-    if (TERMINAL_STATES.has(this.state)) throw bulkErrors.invalidState(`InvalidJobState : Job state ${this.state} can't be changed to Aborted`);
+    if (TERMINAL_STATES.has(this.state)) throw bulkErrors.invalidState(`Job state ${this.state} can't be changed to Aborted`);
     this.state = 'Aborted';
     this.result = undefined;
     this.touch();

@@ -32,19 +32,33 @@ export class BulkService {
   readonly settings: BulkSettings = { ingestBatchSize: 10_000, maxUploadBytes: 150 * 1024 * 1024 * 0.75 };
   private readonly byOrg = new WeakMap<Org, OrgJobs>();
   private readonly running = new Set<Promise<void>>();
+  private readonly watched = new WeakSet<Org>();
+  private readonly unwatch: Array<() => void> = [];
   private stopped = false;
   private paused = false;
   private waiters: Array<() => void> = [];
 
-  /** The org's current jobs; jobs of an org that has been reset since are cancelled and forgotten. */
+  /** The org's current jobs. A reset cancels and forgets them: they described data that is gone. */
   jobsOf(org: Org): OrgJobs {
+    if (!this.watched.has(org)) {
+      this.watched.add(org);
+      this.unwatch.push(org.onReset(() => this.drop(org)));
+    }
     let jobs = this.byOrg.get(org);
     if (!jobs || jobs.data !== org.data) {
-      if (jobs) for (const j of jobs.ingest.values()) j.cancel();
+      if (jobs) this.drop(org);
       jobs = { data: org.data, ingest: new Map(), query: new Map() };
       this.byOrg.set(org, jobs);
     }
     return jobs;
+  }
+
+  private drop(org: Org): void {
+    const jobs = this.byOrg.get(org);
+    if (!jobs) return;
+    for (const j of jobs.ingest.values()) j.cancel();
+    for (const q of jobs.query.values()) q.discard();
+    this.byOrg.delete(org);
   }
 
   /** Runs `task` on a later turn of the event loop, outside any request's context; tracked for `stop`. */
@@ -91,6 +105,7 @@ export class BulkService {
   /** Ends all background work: running jobs stop at their next batch boundary. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const off of this.unwatch.splice(0)) off();
     this.resume();
     await Promise.allSettled([...this.running]);
   }

@@ -4,6 +4,9 @@ import { describeFailure, maskSecrets, type ConnectionFailure } from './errors.j
 import { jwtAssertion } from './jwt.js';
 import { loginUrlOf, settingsProblems, type ConnectionSecrets, type ConnectionSettings } from './settings.js';
 
+/** How long a spent API budget is believed before one call is let through to re-read usage. */
+const BUDGET_RECHECK_MS = 60_000;
+
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'expired' | 'failed' | 'unavailable';
 
 export interface StateChange {
@@ -144,9 +147,14 @@ export class OrgConnection extends EventEmitter {
     return this.usage;
   }
 
-  /** Throws when this integration has used its share of the org's daily API limit. */
+  /**
+   * Throws when this integration has used its share of the org's daily API limit. The daily limit
+   * is a rolling 24 hours, so a spent figure is trusted only for a minute: then one call may go
+   * through, and its `Sforce-Limit-Info` says whether usage has dropped below the budget again.
+   */
   checkBudget(): void {
-    if (this.usage && this.usage.used >= this.usage.budget) throw new ApiBudgetExceededError(this.usage);
+    const u = this.usage;
+    if (u && u.used >= u.budget && this.now() - u.at < BUDGET_RECHECK_MS) throw new ApiBudgetExceededError(u);
   }
 
   /** Forgets the session so the next call logs in again (after a failure was fixed, or on demand). */

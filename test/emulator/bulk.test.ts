@@ -356,6 +356,22 @@ describe('emulator Bulk API 2.0', () => {
       expect(err.message).to.contain(`Found multipe contents for job: <${job.id!.slice(0, 15)}>`);
     });
 
+    it('refuses an upload over the size limit and one with another content type', async () => {
+      const job = conn.bulk2.createJob({ object: 'Account', operation: 'insert' });
+      await job.open();
+      const limit = service.settings.maxUploadBytes;
+      service.settings.maxUploadBytes = 64;
+      try {
+        const big = await raw(org, conn, 'PUT', `/jobs/ingest/${job.id}/batches`, `Name\n${'x'.repeat(100)}\n`, 'text/csv');
+        expect(big.status).to.equal(413);
+      } finally {
+        service.settings.maxUploadBytes = limit;
+      }
+      const json = await raw(org, conn, 'PUT', `/jobs/ingest/${job.id}/batches`, '{}', 'application/json');
+      expect(json.status).to.equal(415);
+      expect((await job.check()).state).to.equal('Open');
+    });
+
     it('aborts a queued job and a running one, keeping their unprocessed records', async () => {
       service.pause();
       const queued = conn.bulk2.createJob({ object: 'Account', operation: 'insert' });
@@ -467,6 +483,16 @@ describe('emulator Bulk API 2.0', () => {
       expect(lines[1]).to.match(/^"Child"\t"Parent ""P"""\t"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
       expect(lines[2]).to.match(/^"Loner"\t\t"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
       expect(lines[3]).to.equal('');
+    });
+
+    it('answers an empty result with the header row and a null locator', async () => {
+      const created = await conn.requestPost<JobInfo>('/jobs/query', { operation: 'query', query: 'SELECT Id, Name FROM Account' });
+      await waitFor(conn, `/jobs/query/${created.id}`, (i) => i.state === 'JobComplete');
+      const res = await raw(org, conn, 'GET', `/jobs/query/${created.id}/results`);
+      expect([res.status, res.text, res.headers.get('sforce-locator'), res.headers.get('sforce-numberofrecords')]).to.deep.equal([200, '"Id","Name"\n', 'null', '0']);
+      const viaJsforce: unknown[] = [];
+      for await (const r of await conn.bulk2.query('SELECT Id FROM Account', { pollInterval: 50 })) viaJsforce.push(r);
+      expect(viaJsforce).to.deep.equal([]);
     });
 
     it('answers 412 before the job completes, and aborts', async () => {

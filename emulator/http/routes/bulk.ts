@@ -145,7 +145,7 @@ export const bulkRoutes: RouteModule = {
     router.patch('/jobs/query/:id', async (ctx) => {
       const job = queryJob(service, ctx);
       const body = await ctx.readJson<{ state?: unknown }>();
-      if (body?.state !== 'Aborted') throw bulkErrors.invalidState(`InvalidJobState : Invalid state: ${String(body?.state)}`);
+      if (body?.state !== 'Aborted') throw bulkErrors.invalidState(`Invalid state: ${String(body?.state)}`);
       job.abort();
       sendInfo(ctx, 200, job.info('brief'));
     });

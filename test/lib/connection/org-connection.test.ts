@@ -155,4 +155,19 @@ describe('OrgConnection against the emulator', () => {
     expect(err.message).to.match(/API budget used up: 5 of 5/);
     expect(emulator.org('alpha').limits.counts().total).to.equal(5);
   });
+
+  it('lets one call through a minute after the budget was spent, to see whether usage dropped', async () => {
+    let now = 1_000_000;
+    const org = emulator.org('alpha');
+    org.limits.setMax('DailyApiRequests', 100);
+    const oc = new OrgConnection(settings(emulator, { apiBudgetPercent: 2 }), PASSWORD, { now: () => now });
+    await oc.refreshUsage();
+    await oc.run((c) => c.query('SELECT Id FROM Account'));
+    expect((await failureOf(oc.run((c) => c.query('SELECT Id FROM Account'))))).to.be.instanceOf(ApiBudgetExceededError);
+    // The rolling 24 hours moved on: the org now reports less usage.
+    org.limits.setUsed('DailyApiRequests', 0);
+    now += 61_000;
+    await oc.run((c) => c.query('SELECT Id FROM Account'));
+    expect(oc.apiUsage()).to.include({ used: 1, budget: 2 });
+  });
 });
