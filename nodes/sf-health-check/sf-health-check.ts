@@ -15,6 +15,8 @@ interface HealthCheckConfig extends NodeDef {
 }
 
 const MIN_INTERVAL_S = 5;
+/** Samples are kept five weeks: the week's uptime and a month of trend history. */
+const KEEP_SAMPLES_MS = 35 * 24 * 3_600_000;
 
 function numberOr(v: unknown, fallback: number): number {
   const n = Number(v);
@@ -99,6 +101,15 @@ export default function register(RED: NodeAPI): void {
 
     let timer: NodeJS.Timeout | undefined;
     let first: NodeJS.Timeout | undefined;
+    const prune = () => {
+      try {
+        lease.ledger.pruneSamples(Date.now() - KEEP_SAMPLES_MS);
+      } catch (err) {
+        node.warn(RED._('sf-health-check.errors.prune', { reason: (err as Error).message }));
+      }
+    };
+    prune();
+    const pruner = setInterval(prune, 24 * 3_600_000);
     const scheduled = () => {
       runChecks().then(
         (r) => r && node.send([r.transitions, { topic: 'health', payload: r.payload } as NodeMessage]),
@@ -128,6 +139,7 @@ export default function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       clearTimeout(first);
       clearInterval(timer);
+      clearInterval(pruner);
       lease.release();
       done();
     });
