@@ -114,6 +114,29 @@ describe('sf-health-check node', () => {
     expect(uptime).to.be.within(0, 1);
   });
 
+  it('never puts a secret into messages, status, warnings or the log', async () => {
+    const secrets = { clientSecret: 'secret-alpha', password: 'Wrong-Password-4711' };
+    const flowWithPassword = flow({});
+    flowWithPassword[1] = { ...conn('connA', 'alpha'), authFlow: 'password', username: 'integration@alpha.test', domain: emulator.loginUrl };
+    await helper.load([sfConnection, sfHealthCheck] as never, flowWithPassword, { connA: secrets });
+    const changes = collect('changes');
+    const reports = collect('reports');
+    helper.getNode('hc').receive({ payload: 1 } as never);
+    await until(() => reports.length === 1, 'a report');
+    const report = (reports[0]!.payload as Array<{ status: string; reason: string }>)[0]!;
+    expect(report.status).to.equal('unavailable');
+    expect(report.reason).to.match(/Wrong username or password/);
+    type Spied = { args: unknown[][] };
+    const nodes = ['hc', 'connA'].map((id) => helper.getNode(id) as unknown as Record<'status' | 'warn' | 'error' | 'log', Spied>);
+    const said = [
+      JSON.stringify(changes), JSON.stringify(reports),
+      ...nodes.flatMap((n) => ['status', 'warn', 'error', 'log'].map((k) => JSON.stringify(n[k as 'status'].args))),
+      JSON.stringify((helper.log() as unknown as Spied).args),
+    ].join('\n');
+    for (const secret of Object.values(secrets)) expect(said).to.not.contain(secret);
+    expect(said).to.not.match(/00D\w{12,15}![\w.-]{20,}/);
+  });
+
   it('checks every sf-connection when asked to', async () => {
     await helper.load([sfConnection, sfHealthCheck] as never, flow({ connection: '', allConnections: true }), creds);
     const reports = collect('reports');
