@@ -23,7 +23,6 @@ import {
   type CsvDialect,
   type LineEnding,
 } from './csv.js';
-import { Compactor } from './compact.js';
 import { bulkErrors, recordErrorText } from './errors.js';
 import { TERMINAL_STATES, type InfoMode, type JobState } from './job-info.js';
 import { yieldToLoop, type BulkService } from './service.js';
@@ -294,16 +293,12 @@ export class IngestJob {
     let ok = '';
     let bad = '';
     let failed = 0;
-    const table = this.org.data.table(this.object.name);
-    const compactor = table ? new Compactor(table) : undefined;
     this.org.transaction(this.context, (tx) => {
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
         const sp = tx.savepoint();
         try {
           const r = this.applyRow(tx, plan, row);
-          // At once, while the DML's own copy is still young garbage for the scavenger.
-          compactor?.compact(r.id);
           ok += `"${r.id}"${delimiter}"${r.created}"${delimiter}${echoRow(row, width, delimiter)}${eol}`;
         } catch (err) {
           // Validation failures write nothing; rolling back then would only replay stale bookkeeping.

@@ -1,8 +1,8 @@
 import type { Org } from '../org.js';
 import type { ObjectSchema } from '../schema/org-schema.js';
-import type { FieldDef } from '../schema/types.js';
 import type { FieldValue, StoredRecord } from '../store/types.js';
 import { sfDateTime } from '../util/clock.js';
+import { blankRecord, createDefault } from '../store/record-factory.js';
 
 /** A row to load: field values in their stored wire form (see store/types.ts), keyed by field name. */
 export type LoadRow = Record<string, FieldValue | undefined>;
@@ -80,11 +80,6 @@ function stageInfo(value: string, closedFlag: boolean | undefined, wonFlag: bool
   return { closed, won, probability, forecast };
 }
 
-function createDefault(f: FieldDef): FieldValue {
-  if (f.defaultValue !== undefined) return f.defaultValue;
-  return f.type === 'boolean' ? false : null;
-}
-
 function planFor(o: ObjectSchema): LoadPlan {
   const cached = plans.get(o);
   if (cached) return cached;
@@ -100,7 +95,7 @@ function planFor(o: ObjectSchema): LoadPlan {
   const has = (name: string) => o.field(name) !== undefined;
   const plan: LoadPlan = {
     template,
-    blank: recordFactory(template),
+    blank: () => blankRecord(o),
     canonical,
     keyPrefix: o.keyPrefix,
     has: {
@@ -203,19 +198,6 @@ export function bulkLoad(org: Org, objectName: string, rows: readonly LoadRow[],
   return ids;
 }
 
-/**
- * A function returning one object literal with every field of the template. V8 copies such a
- * literal from a boilerplate with all properties in-object: about twenty times faster than
- * `{ ...template }` for the fifty-odd fields of Account, and every record gets the same hidden
- * class, which keeps later scans over the table monomorphic. Field names and defaults come from
- * the schema and are embedded as JSON literals, never as code.
- */
-function recordFactory(template: StoredRecord): () => StoredRecord {
-  const body = Object.entries(template)
-    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
-    .join(',\n');
-  return new Function(`return {\n${body}\n};`) as () => StoredRecord;
-}
 
 
 function personName(r: StoredRecord, components: string[]): string | null {

@@ -7,6 +7,7 @@ import { sfDateTime } from '../util/clock.js';
 import type { IdFactory } from '../util/ids.js';
 import { normalizeId } from '../util/ids.js';
 import { coerceFieldValue } from './coerce.js';
+import { blankRecord } from './record-factory.js';
 import type { OrgData } from './org-data.js';
 import type { Table } from './table.js';
 import type { CommittedTransaction, FieldValue, RecordChange, StoredRecord, WriteContext } from './types.js';
@@ -101,14 +102,9 @@ export class Transaction {
     const now = sfDateTime(this.host.clock.now());
     const table = this.data.table(o.name)!;
     const id = this.host.ids.next(o.keyPrefix);
-    const record: StoredRecord = { Id: id, IsDeleted: false };
-    for (const f of o.fields) {
-      if (f.type === 'address' || f.type === 'location' || f.name === 'Id' || f.name === 'IsDeleted') continue;
-      if (f.name in values) record[f.name] = values[f.name]!;
-      else if (f.defaultValue !== undefined) record[f.name] = f.defaultValue;
-      else if (f.type === 'boolean') record[f.name] = false;
-      else record[f.name] = null;
-    }
+    const record = blankRecord(o);
+    record.Id = id;
+    for (const [name, value] of Object.entries(values)) record[name] = value;
     this.applySystemFields(o, record, now, true);
     applyDerivedFields(o, record);
     const missing = o.fields

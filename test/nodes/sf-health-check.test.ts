@@ -116,9 +116,9 @@ describe('sf-health-check node', () => {
 
   it('never puts a secret into messages, status, warnings or the log', async () => {
     const secrets = { clientSecret: 'secret-alpha', password: 'Wrong-Password-4711' };
-    const flowWithPassword = flow({});
+    const flowWithPassword: Array<Record<string, unknown>> = flow({});
     flowWithPassword[1] = { ...conn('connA', 'alpha'), authFlow: 'password', username: 'integration@alpha.test', domain: emulator.loginUrl };
-    await helper.load([sfConnection, sfHealthCheck] as never, flowWithPassword, { connA: secrets });
+    await helper.load([sfConnection, sfHealthCheck] as never, flowWithPassword as never, { connA: secrets });
     const changes = collect('changes');
     const reports = collect('reports');
     helper.getNode('hc').receive({ payload: 1 } as never);
