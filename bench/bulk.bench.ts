@@ -9,25 +9,15 @@
  * The jsforce client runs in the same process as the emulator, so figures include the client's
  * own cost (building and sending the CSV, parsing result CSV) on the same event loop.
  */
-import { Connection } from 'jsforce';
 import { startEmulator } from '../emulator/index.js';
-import type { OrgSpec } from '../emulator/org.js';
+import { API_VERSION, benchConnection, benchOrgSpec, fmtInt, gc, intEnv, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
 
-for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
+unsetProxyEnv();
 
-const API_VERSION = '62.0';
 const RECORDS = intEnv('BENCH_RECORDS', 1_000_000);
 const PAGE = intEnv('BENCH_PAGE', 50_000);
 /** Poll timeout large enough for any N; jsforce's 30 s default is meant for small jobs. */
 const POLL_TIMEOUT_MS = 60 * 60 * 1000;
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
 
 interface Row {
   what: string;
@@ -37,37 +27,19 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const gc = (globalThis as { gc?: () => void }).gc;
 
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function mb(bytes: number): string {
-  return `${fmtInt(bytes / 1024 / 1024)} MB`;
-}
-
-function peakRss(): number {
-  return process.resourceUsage().maxRSS * 1024;
-}
-
-function spec(): OrgSpec {
-  return {
-    name: 'bench',
-    users: [{ username: 'integration@bench.test', password: 'bench-pass-1', lastName: 'Integration', integration: true }],
-    apps: [{ name: 'OrgBridge', clientId: 'cid-bench', clientSecret: 'secret-bench' }],
-    schema: {
-      fields: {
-        Account: [
-          {
-            name: 'Ext__c', type: 'string', label: 'Ext', length: 40, externalId: true, idLookup: true, unique: true,
-            nillable: true, createable: true, updateable: true, custom: true,
-          },
-        ],
-      },
+const spec = benchOrgSpec({
+  schema: {
+    fields: {
+      Account: [
+        {
+          name: 'Ext__c', type: 'string', label: 'Ext', length: 40, externalId: true, idLookup: true, unique: true,
+          nillable: true, createable: true, updateable: true, custom: true,
+        },
+      ],
     },
-  };
-}
+  },
+});
 
 const INDUSTRIES = ['Banking', 'Energy', 'Retail', 'Technology', 'Healthcare'];
 
@@ -86,11 +58,9 @@ function countLines(text: string): number {
 }
 
 async function main(): Promise<void> {
-  const emulator = await startEmulator({ orgs: [spec()] });
+  const emulator = await startEmulator({ orgs: [spec] });
   const org = emulator.org('bench');
-  const user = [...org.users.values()][0]!;
-  const session = org.sessions.issue(user.id, 'cid-bench');
-  const conn = new Connection({ instanceUrl: org.instanceUrl, accessToken: session.accessToken, version: API_VERSION, callOptions: { client: 'Bench' } });
+  const conn = benchConnection(org, { callOptionsClient: 'Bench' });
   console.log(`Bulk API 2.0 benchmark: ${fmtInt(RECORDS)} accounts, results paged by ${fmtInt(PAGE)}`);
   try {
     // --- ingest ---
@@ -163,7 +133,7 @@ async function main(): Promise<void> {
 
     gc?.();
     const mem = process.memoryUsage();
-    printTable();
+    printRows();
     console.log('');
     console.log(`heap after ingest (after gc): ${mb(heapAfterIngest)}; heap now: ${mb(mem.heapUsed)}; RSS now: ${mb(mem.rss)}`);
     console.log(`peak RSS (process.resourceUsage().maxRSS): ${mb(peakRss())}`);
@@ -173,15 +143,11 @@ async function main(): Promise<void> {
   }
 }
 
-function printTable(): void {
-  const head = ['what', 'records', 'seconds', 'records/s', 'note'];
-  const body = rows.map((r) => [r.what, fmtInt(r.count), r.seconds.toFixed(2), fmtInt(r.count / r.seconds), r.note ?? '']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === 2 || i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log('');
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const b of body) console.log(line(b));
+function printRows(): void {
+  printTable(
+    ['what', 'records', 'seconds', 'records/s', 'note'],
+    rows.map((r) => [r.what, fmtInt(r.count), r.seconds.toFixed(2), fmtInt(r.count / r.seconds), r.note ?? '']),
+  );
 }
 
 main().catch((err) => {

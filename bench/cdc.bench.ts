@@ -12,26 +12,17 @@
  * Emulator, client and faye share one process, so the figures include the subscriber's own cost.
  */
 import os from 'node:os';
-import { Connection } from 'jsforce';
+import type { Connection } from 'jsforce';
 import { StreamingExtension } from 'jsforce/api/streaming';
 import { startEmulator } from '../emulator/index.js';
-import type { OrgSpec } from '../emulator/org.js';
 import { streamingService } from '../emulator/streaming/service.js';
+import { benchConnection, benchOrgSpec, fmtInt, gc, intEnv, machineSummary, mb, peakRss, percentile, printTable, unsetProxyEnv } from './support.js';
 
-for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
+unsetProxyEnv();
 
-const API_VERSION = '62.0';
 const WRITES = intEnv('BENCH_CDC_WRITES', 20_000);
 const BATCH = Math.min(200, intEnv('BENCH_CDC_BATCH', 200));
 const CHANNEL = '/data/AccountChangeEvent';
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
 
 interface ChangeEvent {
   payload: { ChangeEventHeader: { changeType: string; recordIds: string[]; commitTimestamp: number } };
@@ -54,20 +45,6 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function mb(bytes: number): string {
-  return `${fmtInt(bytes / 1024 / 1024)} MB`;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** One subscriber: counts events and records, remembers the delivery lag of each event. */
 class Subscriber {
@@ -120,50 +97,34 @@ class Subscriber {
   }
 }
 
-function printTable(): void {
-  const header = ['figure', 'events', 'records', 'seconds', 'events/s', 'records/s', 'lag p50 ms', 'lag p95 ms', 'note'];
-  const body = rows.map((r) => [
-    r.what,
-    fmtInt(r.events),
-    fmtInt(r.records),
-    r.seconds.toFixed(2),
-    fmtInt(r.events / r.seconds),
-    fmtInt(r.records / r.seconds),
-    r.lagP50 === undefined ? '' : fmtInt(r.lagP50),
-    r.lagP95 === undefined ? '' : fmtInt(r.lagP95),
-    r.note ?? '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log('');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const b of body) console.log(line(b));
+function printRows(): void {
+  printTable(
+    ['figure', 'events', 'records', 'seconds', 'events/s', 'records/s', 'lag p50 ms', 'lag p95 ms', 'note'],
+    rows.map((r) => [
+      r.what,
+      fmtInt(r.events),
+      fmtInt(r.records),
+      r.seconds.toFixed(2),
+      fmtInt(r.events / r.seconds),
+      fmtInt(r.records / r.seconds),
+      r.lagP50 === undefined ? '' : fmtInt(r.lagP50),
+      r.lagP95 === undefined ? '' : fmtInt(r.lagP95),
+      r.note ?? '',
+    ]),
+  );
 }
 
-const spec: OrgSpec = {
-  name: 'bench',
-  displayName: 'CDC Bench Org',
-  users: [
-    { username: 'admin@bench.test', password: 'bench-admin-1', firstName: 'Bea', lastName: 'Admin' },
-    { username: 'integration@bench.test', password: 'bench-integration-1', lastName: 'Integration', integration: true },
-  ],
-  apps: [{ name: 'Bench', clientId: 'bench-client', clientSecret: 'bench-secret' }],
-  cdcObjects: ['Account'],
-};
+const spec = benchOrgSpec({ displayName: 'CDC Bench Org', cdcObjects: ['Account'] });
 
 async function main(): Promise<void> {
   console.log(`CDC bench: ${fmtInt(WRITES)} record changes per figure, ${BATCH} per collections call, one jsforce subscriber on ${CHANNEL}`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${mb(os.totalmem())} RAM`);
+  console.log(`${machineSummary()}, ${mb(os.totalmem())} RAM`);
   const emulator = await startEmulator({ orgs: [spec] });
   const subscribers: Subscriber[] = [];
   try {
     const org = emulator.org('bench');
     const settings = streamingService(emulator).org('bench').settings;
-    const user = [...org.users.values()].find((u) => u.integration)!;
-    const session = org.sessions.issue(user.id, 'bench-client');
-    const conn = new Connection({ instanceUrl: org.instanceUrl, accessToken: session.accessToken, version: API_VERSION, callOptions: { client: 'CdcBench' } });
+    const conn = benchConnection(org, { callOptionsClient: 'CdcBench' });
 
     const live = new Subscriber(conn);
     subscribers.push(live);
@@ -234,11 +195,11 @@ async function main(): Promise<void> {
       await replay.stop();
     }
 
-    printTable();
+    printRows();
     gc?.();
     const mem = process.memoryUsage();
     console.log('');
-    console.log(`retained events ${fmtInt(retained)}; peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}, heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)} after the run`);
+    console.log(`retained events ${fmtInt(retained)}; peak RSS ${mb(peakRss())}, heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)} after the run`);
     console.log('lag = delivery time minus commitTimestamp, per event, measured in the subscriber');
     await live.stop();
   } finally {

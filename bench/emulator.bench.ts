@@ -11,28 +11,18 @@
  * client's own cost; a real sync has the same client.
  */
 import os from 'node:os';
-import { Connection } from 'jsforce';
 import { startEmulator } from '../emulator/index.js';
-import type { OrgSpec } from '../emulator/org.js';
 import { text } from '../emulator/schema/field-builders.js';
 import { externalIdValue, generateOrgData, Random } from '../emulator/data/index.js';
+import { benchConnection, benchOrgSpec, fmtInt, fmtMs, gc, intEnv, machineSummary, mb, peakRss, percentile, printTable, timeCalls, unsetProxyEnv } from './support.js';
 
-for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
+unsetProxyEnv();
 
-const API_VERSION = '62.0';
 const ACCOUNTS = intEnv('BENCH_ACCOUNTS', 1_000_000);
 const REQUESTS = intEnv('BENCH_REQUESTS', 2000);
 const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 8);
 const WRITE_CALLS = 50;
 const WRITE_BATCH = 200;
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
 
 interface Row {
   what: string;
@@ -45,42 +35,9 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function mb(bytes: number): string {
-  return `${fmtInt(bytes / 1024 / 1024)} MB`;
-}
-
-/** Runs `count` calls of `fn` with `concurrency` in flight; returns wall time and each call's latency. */
-async function timed(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<{ seconds: number; latencies: number[] }> {
-  const latencies: number[] = new Array<number>(count);
-  let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const t0 = performance.now();
-      await fn(i);
-      latencies[i] = performance.now() - t0;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { seconds, latencies };
-}
 
 async function measure(what: string, count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
-  const { seconds, latencies } = await timed(count, concurrency, fn);
+  const { seconds, latencies } = await timeCalls(count, fn, concurrency);
   rows.push({
     what,
     count,
@@ -93,40 +50,21 @@ async function measure(what: string, count: number, concurrency: number, fn: (i:
   process.stdout.write(`  ${what}: ${fmtInt(count / seconds)} req/s\n`);
 }
 
-function printTable(): void {
-  const header = ['figure', 'count', 'rate', 'p50 ms', 'p95 ms', 'note'];
-  const body = rows.map((r) => [
-    r.what,
-    fmtInt(r.count),
-    `${fmtInt(r.count / r.seconds)} ${r.unit}/s`,
-    r.p50 === undefined ? '' : r.p50.toFixed(2),
-    r.p95 === undefined ? '' : r.p95.toFixed(2),
-    r.note ?? '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log('');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const b of body) console.log(line(b));
+function printRows(): void {
+  printTable(
+    ['figure', 'count', 'rate', 'p50 ms', 'p95 ms', 'note'],
+    rows.map((r) => [r.what, fmtInt(r.count), `${fmtInt(r.count / r.seconds)} ${r.unit}/s`, fmtMs(r.p50), fmtMs(r.p95), r.note ?? '']),
+  );
 }
 
-const spec: OrgSpec = {
-  name: 'bench',
-  displayName: 'Bench Org',
-  users: [
-    { username: 'admin@bench.test', password: 'bench-admin-1', firstName: 'Bea', lastName: 'Admin' },
-    { username: 'integration@bench.test', password: 'bench-integration-1', lastName: 'Integration', integration: true },
-  ],
-  apps: [{ name: 'Bench', clientId: 'bench-client', clientSecret: 'bench-secret' }],
+const spec = benchOrgSpec({
   schema: { fields: { Account: [text('Ext_Id__c', 20, { label: 'Ext Id', externalId: true, unique: true })] } },
-};
+});
 
 async function main(): Promise<void> {
   console.log(`emulator bench: ${fmtInt(ACCOUNTS)} accounts, ${fmtInt(REQUESTS)} requests per HTTP figure`);
   // Other work on the machine skews every figure here; the load average says how much there was.
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${mb(os.totalmem())} RAM, load average ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(`${machineSummary()}, ${mb(os.totalmem())} RAM, load average ${os.loadavg()[0]!.toFixed(2)}`);
 
   const emulator = await startEmulator({ orgs: [spec] });
   try {
@@ -159,9 +97,7 @@ async function main(): Promise<void> {
       return { id: rec.Id, ext, name: rec.Name };
     });
 
-    const user = [...org.users.values()].find((u) => u.integration)!;
-    const session = org.sessions.issue(user.id, 'bench-client');
-    const conn = new Connection({ instanceUrl: org.instanceUrl, accessToken: session.accessToken, version: API_VERSION });
+    const conn = benchConnection(org);
 
     const expectOne = (res: { totalSize: number; records: Array<Record<string, unknown>> }, name: unknown) => {
       if (res.totalSize !== 1 || res.records[0]?.Name !== name) throw new Error(`expected one record named ${String(name)}, got ${JSON.stringify(res).slice(0, 300)}`);
@@ -182,7 +118,7 @@ async function main(): Promise<void> {
 
     console.log('HTTP through jsforce:');
     // Warm up JIT and sockets, and let the collector settle after the load, before anything is timed.
-    await timed(Math.min(500, REQUESTS), 1, async (i) => {
+    await timeCalls(Math.min(500, REQUESTS), async (i) => {
       await byId(i);
       await byExt(i);
       await retrieve(i);
@@ -201,7 +137,7 @@ async function main(): Promise<void> {
         return { Name: `Bench Write ${serial}`, Ext_Id__c: `BW-${serial}`, Industry: 'Technology', BillingCity: 'Chicago' };
       });
     {
-      const { seconds, latencies } = await timed(WRITE_CALLS, 1, async () => {
+      const { seconds, latencies } = await timeCalls(WRITE_CALLS, async () => {
         const results = await conn.sobject('Account').create(batch());
         const failed = results.filter((r) => !r.success);
         if (failed.length) throw new Error(`create failed: ${JSON.stringify(failed[0]).slice(0, 300)}`);
@@ -211,7 +147,7 @@ async function main(): Promise<void> {
     }
     try {
       serial = 0;
-      const { seconds, latencies } = await timed(WRITE_CALLS, 1, async () => {
+      const { seconds, latencies } = await timeCalls(WRITE_CALLS, async () => {
         const results = await conn.sobject('Account').upsert(batch(), 'Ext_Id__c');
         const failed = results.filter((r) => !r.success);
         if (failed.length) throw new Error(`upsert failed: ${JSON.stringify(failed[0]).slice(0, 300)}`);
@@ -222,11 +158,11 @@ async function main(): Promise<void> {
       console.log(`  collections upsert: not measured (${(err as Error).message.slice(0, 200)})`);
     }
 
-    printTable();
+    printRows();
     gc?.();
     const mem = process.memoryUsage();
     console.log('');
-    console.log(`peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}, heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)}, org data ${mb(heapData)} for ${fmtInt(ACCOUNTS)} accounts`);
+    console.log(`peak RSS ${mb(peakRss())}, heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)}, org data ${mb(heapData)} for ${fmtInt(ACCOUNTS)} accounts`);
   } finally {
     await emulator.stop();
   }

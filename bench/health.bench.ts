@@ -15,12 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmulator } from '../emulator/index.js';
-import type { OrgSpec } from '../emulator/org.js';
 import { OrgConnection } from '../lib/connection/org-connection.js';
 import { checkConnection, HealthMonitor, type HealthCheckOptions } from '../lib/health/index.js';
 import { Ledger, type AvailabilitySample, type AvailabilityStatus } from '../lib/ledger/index.js';
+import { API_VERSION, BENCH_LOGIN, benchOrgSpec, fmtInt, fmtMs, gc, intEnv, machineSummary, percentile, printTable, timeCalls, unsetProxyEnv } from './support.js';
 
-for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
+unsetProxyEnv();
 
 const CHECKS = intEnv('BENCH_CHECKS', 200);
 const WRITES = intEnv('BENCH_WRITES', 5000);
@@ -28,14 +28,6 @@ const QUERIES = intEnv('BENCH_QUERIES', 200);
 const WEEK_OF_MINUTES = 7 * 24 * 60;
 const MINUTE = 60_000;
 const ORG_ID = '00D000000000001AAA';
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
-}
 
 interface Row {
   what: string;
@@ -48,30 +40,11 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const gc = (globalThis as { gc?: () => void }).gc;
 
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Runs `fn` `count` times one after another; returns the sorted latencies and the wall time. */
+/** Runs `fn` `count` times one after another, from a freshly collected heap. */
 async function timed(count: number, fn: (i: number) => unknown): Promise<{ latencies: number[]; seconds: number }> {
   gc?.();
-  const latencies: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await fn(i);
-    latencies.push(performance.now() - t0);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { latencies, seconds };
+  return timeCalls(count, fn);
 }
 
 function addTimed(what: string, t: { latencies: number[]; seconds: number }, unit: string, note?: string): void {
@@ -81,29 +54,12 @@ function addTimed(what: string, t: { latencies: number[]; seconds: number }, uni
   });
 }
 
-function printTable(): void {
-  const header = ['figure', 'count', 'rate', 'p50 ms', 'p95 ms', 'note'];
-  const body = rows.map((r) => [
-    r.what, fmtInt(r.count), r.rate ?? '',
-    r.p50 === undefined ? '' : r.p50.toFixed(2), r.p95 === undefined ? '' : r.p95.toFixed(2), r.note ?? '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log('');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const b of body) console.log(line(b));
+function printRows(): void {
+  printTable(
+    ['figure', 'count', 'rate', 'p50 ms', 'p95 ms', 'note'],
+    rows.map((r) => [r.what, fmtInt(r.count), r.rate ?? '', fmtMs(r.p50), fmtMs(r.p95), r.note ?? '']),
+  );
 }
-
-const spec: OrgSpec = {
-  name: 'bench',
-  displayName: 'Bench Org',
-  users: [
-    { username: 'admin@bench.test', password: 'bench-admin-1', firstName: 'Bea', lastName: 'Admin' },
-    { username: 'integration@bench.test', password: 'bench-integration-1', lastName: 'Integration', integration: true },
-  ],
-  apps: [{ name: 'Bench', clientId: 'bench-client', clientSecret: 'bench-secret' }],
-};
 
 function minuteSamples(count: number, end: number): AvailabilitySample[] {
   return Array.from({ length: count }, (_, i) => {
@@ -118,12 +74,12 @@ function minuteSamples(count: number, end: number): AvailabilitySample[] {
 }
 
 async function benchChecks(dir: string): Promise<void> {
-  const emulator = await startEmulator({ orgs: [spec] });
+  const emulator = await startEmulator({ orgs: [benchOrgSpec()] });
   try {
     const org = emulator.org('bench');
     const conn = new OrgConnection(
-      { name: 'bench', environment: 'custom', domain: emulator.loginUrl, apiVersion: '62.0', authFlow: 'password', clientId: 'bench-client', username: 'integration@bench.test', callOptionsClient: 'OrgBridgeBench', apiBudgetPercent: 100 },
-      { clientSecret: 'bench-secret', password: 'bench-integration-1' },
+      { name: 'bench', environment: 'custom', domain: emulator.loginUrl, apiVersion: API_VERSION, authFlow: 'password', clientId: BENCH_LOGIN.clientId, username: BENCH_LOGIN.username, callOptionsClient: 'OrgBridgeBench', apiBudgetPercent: 100 },
+      { clientSecret: BENCH_LOGIN.clientSecret, password: BENCH_LOGIN.password },
     );
     const options: HealthCheckOptions = { degradedLatencyMs: 2000, degradedApiPercent: 90 };
 
@@ -193,7 +149,7 @@ async function benchLedger(dir: string): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`health bench: ${fmtInt(CHECKS)} checks per figure, ${fmtInt(WRITES)} single writes, ${fmtInt(QUERIES)} queries per figure`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'})${gc ? '' : ' (run with --expose-gc for steadier figures)'}`);
+  console.log(`${machineSummary()}${gc ? '' : ' (run with --expose-gc for steadier figures)'}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orgbridge-health-bench-'));
   try {
     await benchChecks(dir);
@@ -201,7 +157,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  printTable();
+  printRows();
 }
 
 main().catch((err: unknown) => {

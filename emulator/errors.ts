@@ -38,4 +38,14 @@ export const errors = {
     new SfError('METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed.join(',')}`, 405),
   requestLimit: () => new SfError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', 403),
   entityIsDeleted: () => new SfError('ENTITY_IS_DELETED', 'entity is deleted', 404),
+  /** Fields the caller may not set (read-only, system or compound); real orgs word it as a permission problem. */
+  fieldsNotWritable: (fields: string[]) =>
+    new SfError(
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+      `Unable to create/update fields: ${fields.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+      400,
+      fields,
+    ),
+  /** A request to the emulator's own control API (`/__emulator__/`) that it cannot act on. */
+  invalidControlRequest: (message: string) => new SfError('INVALID_CONTROL_REQUEST', message, 400),
 };

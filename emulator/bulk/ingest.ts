@@ -13,8 +13,6 @@ import {
   csvErrorMessage,
   dialectOf,
   echoRow,
-  isColumnDelimiter,
-  isLineEnding,
   parseChunks,
   quoted,
   quoteIfNeeded,
@@ -24,7 +22,7 @@ import {
   type LineEnding,
 } from './csv.js';
 import { bulkErrors, recordErrorText } from './errors.js';
-import { TERMINAL_STATES, type InfoMode, type JobState } from './job-info.js';
+import { csvFormatOf, jobDefinition, TERMINAL_STATES, type InfoMode, type JobState } from './job-info.js';
 import { yieldToLoop, type BulkService } from './service.js';
 
 const OPERATIONS: readonly IngestOperation[] = ['insert', 'update', 'upsert', 'delete', 'hardDelete'];
@@ -80,8 +78,7 @@ export class IngestJob {
 
   /** Validates a create request the way real orgs do and opens the job. */
   static create(org: Org, body: unknown, context: WriteContext, apiVersion: string): IngestJob {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw bulkErrors.invalidJob('Invalid job definition: the request body must be a JSON object');
-    const b = body as CreateIngestBody;
+    const b = jobDefinition<CreateIngestBody>(body);
     const operation = b.operation;
     if (typeof operation !== 'string' || !(OPERATIONS as readonly string[]).includes(operation)) {
       throw bulkErrors.invalidJob(`Invalid operation: ${String(operation ?? null)}`);
@@ -89,12 +86,7 @@ export class IngestJob {
     if (typeof b.object !== 'string' || !b.object) throw bulkErrors.invalidJob('Object is required');
     const object = org.schema.object(b.object);
     if (!object) throw bulkErrors.unknownObject(b.object);
-    const contentType = b.contentType ?? 'CSV';
-    if (contentType !== 'CSV') throw bulkErrors.invalidJob(`Invalid content type: ${String(contentType)}`);
-    const lineEnding = b.lineEnding ?? 'LF';
-    if (!isLineEnding(lineEnding)) throw bulkErrors.invalidJob(`Invalid line ending: ${String(lineEnding)}`);
-    const delimiter = b.columnDelimiter ?? 'COMMA';
-    if (!isColumnDelimiter(delimiter)) throw bulkErrors.invalidJob(`Invalid column delimiter: ${String(delimiter)}`);
+    const { lineEnding, columnDelimiter } = csvFormatOf(b);
     let ext: string | undefined;
     if (operation === 'upsert') {
       if (typeof b.externalIdFieldName !== 'string' || !b.externalIdFieldName) throw bulkErrors.externalIdMissing(object.name);
@@ -109,7 +101,7 @@ export class IngestJob {
       object,
       operation as IngestOperation,
       ext,
-      delimiter,
+      columnDelimiter,
       lineEnding,
       apiVersion,
       context,

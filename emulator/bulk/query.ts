@@ -7,9 +7,9 @@ import type { FieldDef } from '../schema/types.js';
 import { executeQuery, type QueryResult } from '../soql/index.js';
 import { OrgData } from '../store/org-data.js';
 import { sfDateTime } from '../util/clock.js';
-import { dialectOf, isColumnDelimiter, isLineEnding, quoted, type ColumnDelimiter, type CsvDialect, type LineEnding } from './csv.js';
+import { dialectOf, quoted, type ColumnDelimiter, type CsvDialect, type LineEnding } from './csv.js';
 import { bulkErrors } from './errors.js';
-import { TERMINAL_STATES, type InfoMode, type JobState } from './job-info.js';
+import { csvFormatOf, jobDefinition, TERMINAL_STATES, type InfoMode, type JobState } from './job-info.js';
 import { yieldToLoop, type BulkService } from './service.js';
 
 type QueryOperation = 'query' | 'queryAll';
@@ -70,17 +70,11 @@ export class QueryJob {
 
   /** Validates like a real org at creation: body, unsupported SOQL features, then the SOQL itself. */
   static create(org: Org, body: unknown, userId: string, apiVersion: string): QueryJob {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw bulkErrors.invalidJob('Invalid job definition: the request body must be a JSON object');
-    const b = body as CreateQueryBody;
+    const b = jobDefinition<CreateQueryBody>(body);
     const operation = b.operation ?? 'query';
     if (operation !== 'query' && operation !== 'queryAll') throw bulkErrors.invalidJob(`Invalid operation: ${String(operation)}`);
     if (typeof b.query !== 'string' || !b.query.trim()) throw new SfError('MALFORMED_QUERY', 'A query string has to be specified', 400);
-    const contentType = b.contentType ?? 'CSV';
-    if (contentType !== 'CSV') throw bulkErrors.invalidJob(`Invalid content type: ${String(contentType)}`);
-    const lineEnding = b.lineEnding ?? 'LF';
-    if (!isLineEnding(lineEnding)) throw bulkErrors.invalidJob(`Invalid line ending: ${String(lineEnding)}`);
-    const delimiter = b.columnDelimiter ?? 'COMMA';
-    if (!isColumnDelimiter(delimiter)) throw bulkErrors.invalidJob(`Invalid column delimiter: ${String(delimiter)}`);
+    const { lineEnding, columnDelimiter } = csvFormatOf(b);
     const soql = b.query;
     const parsed = tryParse(soql);
     if (parsed) checkSupported(org.schema, parsed);
@@ -94,7 +88,7 @@ export class QueryJob {
     const max = limits.maxOf('DailyBulkV2QueryJobs');
     if (limits.usedOf('DailyBulkV2QueryJobs') >= max) throw bulkErrors.queryJobLimit(max);
     limits.use('DailyBulkV2QueryJobs');
-    return new QueryJob(org, org.data, org.ids.next('750'), probe.sObject, soql, operation, delimiter, lineEnding, apiVersion, userId);
+    return new QueryJob(org, org.data, org.ids.next('750'), probe.sObject, soql, operation, columnDelimiter, lineEnding, apiVersion, userId);
   }
 
   /** JobInfo as create and PATCH (`brief`), job lists (`list`) and GET (`full`, with the processing figures) carry it. */

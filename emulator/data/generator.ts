@@ -1,5 +1,6 @@
 import type { Org } from '../org.js';
 import type { ObjectSchema } from '../schema/org-schema.js';
+import { LEAD_SOURCES, OPPORTUNITY_STAGES, OWNERSHIP, RATINGS } from '../schema/standard-objects.js';
 import type { FieldDef, PicklistValue } from '../schema/types.js';
 import { sfDate } from '../util/clock.js';
 import { bulkLoad, type LoadRow } from './bulk-load.js';
@@ -170,20 +171,8 @@ export function slug(text: string): string {
 const ACCOUNT_TYPES = ['Customer - Direct', 'Customer - Direct', 'Customer - Channel', 'Prospect', 'Prospect', 'Channel Partner / Reseller', 'Technology Partner', 'Other'];
 const PRODUCTS = ['Platform Subscription', 'Enterprise License', 'Implementation Services', 'Support Renewal', 'Expansion', 'Pilot', 'Training Package', 'Hardware Refresh', 'Managed Services', 'Analytics Add-on'];
 const OPPORTUNITY_TYPES = ['New Customer', 'Existing Customer - Upgrade', 'Existing Customer - Replacement', 'Existing Customer - Downgrade'];
-const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
+// Not INDUSTRIES: a seed must keep producing the same data for orgs whose schema has no Industry values.
 const DEFAULT_INDUSTRIES = ['Technology', 'Manufacturing', 'Healthcare', 'Finance', 'Retail', 'Energy', 'Transportation', 'Media', 'Education', 'Consulting'];
-const DEFAULT_STAGES: PicklistValue[] = [
-  { value: 'Prospecting' },
-  { value: 'Qualification' },
-  { value: 'Needs Analysis' },
-  { value: 'Value Proposition' },
-  { value: 'Id. Decision Makers' },
-  { value: 'Perception Analysis' },
-  { value: 'Proposal/Price Quote' },
-  { value: 'Negotiation/Review' },
-  { value: 'Closed Won', closed: true, won: true },
-  { value: 'Closed Lost', closed: true, won: false },
-];
 const STAGE_PROBABILITY: Record<string, number> = {
   Prospecting: 10, Qualification: 10, 'Needs Analysis': 20, 'Value Proposition': 50, 'Id. Decision Makers': 60,
   'Perception Analysis': 70, 'Proposal/Price Quote': 75, 'Negotiation/Review': 90, 'Closed Won': 100, 'Closed Lost': 0,
@@ -293,6 +282,12 @@ function customPicklists(o: ObjectSchema | undefined, skip: readonly string[]): 
     .filter((p) => p.values.length > 0);
 }
 
+/** The org's own fields of a generated row: its external Ids, numbered by `serial`, and a random value for each custom picklist. */
+function fillOrgFields(row: LoadRow, object: string, serial: number, ext: readonly string[], picklists: ReadonlyArray<{ name: string; values: string[] }>, rng: Random): void {
+  for (const f of ext) row[f] = externalIdValue(object, serial);
+  for (const p of picklists) row[p.name] = rng.pick(p.values);
+}
+
 /**
  * Generates a realistic, deterministic data set straight into an org through `bulkLoad`: accounts
  * in hierarchies (a share of roots, every other account a child of an earlier one, depth capped),
@@ -334,14 +329,14 @@ export function generateOrgData(org: Org, options: GenerateOptions): GenerateRes
   const typeValues = picklistValues(accountSchema, 'Type', ACCOUNT_TYPES);
   // The weighted list, limited to what this org's picklist offers.
   const accountTypes = ACCOUNT_TYPES.filter((v) => typeValues.includes(v));
-  const ratings = picklistValues(accountSchema, 'Rating', ['Hot', 'Warm', 'Cold']);
-  const ownership = picklistValues(accountSchema, 'Ownership', ['Public', 'Private', 'Subsidiary', 'Other']);
+  const ratings = picklistValues(accountSchema, 'Rating', RATINGS);
+  const ownership = picklistValues(accountSchema, 'Ownership', OWNERSHIP);
   const accountSources = picklistValues(accountSchema, 'AccountSource', LEAD_SOURCES);
   const contactSources = picklistValues(contactSchema, 'LeadSource', LEAD_SOURCES);
   const salutations = picklistValues(contactSchema, 'Salutation', ['Mr.', 'Ms.', 'Dr.']);
   const oppSources = picklistValues(opportunitySchema, 'LeadSource', LEAD_SOURCES);
   const oppTypes = picklistValues(opportunitySchema, 'Type', OPPORTUNITY_TYPES);
-  const stageDefs = opportunitySchema?.field('StageName')?.picklistValues?.filter((p) => p.active !== false) ?? DEFAULT_STAGES;
+  const stageDefs = opportunitySchema?.field('StageName')?.picklistValues?.filter((p) => p.active !== false) ?? OPPORTUNITY_STAGES;
   const isClosed = (p: PicklistValue) => p.closed ?? /^closed/i.test(p.value);
   const isWon = (p: PicklistValue) => p.won ?? /^closed won$/i.test(p.value);
   const openStages = stageDefs.filter((p) => !isClosed(p)).map((p) => p.value);
@@ -379,6 +374,13 @@ export function generateOrgData(org: Org, options: GenerateOptions): GenerateRes
   let generateMs = 0;
   let loadMs = 0;
   const started = performance.now();
+  // Generation and loading are timed apart, so a slow run says which of the two it was.
+  const load = (object: string, rows: LoadRow[], generatingSince: number): void => {
+    const loading = performance.now();
+    generateMs += loading - generatingSince;
+    bulkLoad(org, object, rows, { unknownFields: 'ignore' });
+    loadMs += performance.now() - loading;
+  };
 
   for (let start = 0; start < n; start += opts.batchSize) {
     const end = Math.min(n, start + opts.batchSize);
@@ -448,15 +450,10 @@ export function generateOrgData(org: Org, options: GenerateOptions): GenerateRes
         CreatedDate: fmt.dateTime(created),
         LastModifiedDate: fmt.dateTime(modified),
       };
-      accountSerial++;
-      for (const f of accountExt) row[f] = externalIdValue('Account', accountSerial);
-      for (const p of accountPicklists) row[p.name] = rng.pick(p.values);
+      fillOrgFields(row, 'Account', ++accountSerial, accountExt, accountPicklists, rng);
       accountRows[i - start] = row;
     }
-    let t1 = performance.now();
-    generateMs += t1 - t0;
-    bulkLoad(org, 'Account', accountRows, { unknownFields: 'ignore' });
-    loadMs += performance.now() - t1;
+    load('Account', accountRows, t0);
     accountRows.length = 0;
 
     if (contactSchema && opts.contactsPerAccount > 0) {
@@ -489,16 +486,11 @@ export function generateOrgData(org: Org, options: GenerateOptions): GenerateRes
             Birthdate: rng.chance(0.3) ? fmt.date(base - (22 + rng.int(43)) * 365 * DAY - rng.int(365) * DAY) : null,
             CreatedDate: fmt.dateTime(created),
           };
-          contactSerial++;
-          for (const f of contactExt) row[f] = externalIdValue('Contact', contactSerial);
-          for (const p of contactPicklists) row[p.name] = rng.pick(p.values);
+          fillOrgFields(row, 'Contact', ++contactSerial, contactExt, contactPicklists, rng);
           rows.push(row);
         }
       }
-      t1 = performance.now();
-      generateMs += t1 - t0;
-      bulkLoad(org, 'Contact', rows, { unknownFields: 'ignore' });
-      loadMs += performance.now() - t1;
+      load('Contact', rows, t0);
       contacts += rows.length;
     }
 
@@ -530,16 +522,11 @@ export function generateOrgData(org: Org, options: GenerateOptions): GenerateRes
             NextStep: rng.chance(0.3) ? 'Follow up call' : null,
             CreatedDate: fmt.dateTime(created),
           };
-          opportunitySerial++;
-          for (const f of opportunityExt) row[f] = externalIdValue('Opportunity', opportunitySerial);
-          for (const p of opportunityPicklists) row[p.name] = rng.pick(p.values);
+          fillOrgFields(row, 'Opportunity', ++opportunitySerial, opportunityExt, opportunityPicklists, rng);
           rows.push(row);
         }
       }
-      t1 = performance.now();
-      generateMs += t1 - t0;
-      bulkLoad(org, 'Opportunity', rows, { unknownFields: 'ignore' });
-      loadMs += performance.now() - t1;
+      load('Opportunity', rows, t0);
       opportunities += rows.length;
     }
     opts.onBatch?.({ accounts: end, contacts, opportunities });

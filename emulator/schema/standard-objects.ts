@@ -46,6 +46,8 @@ export const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purcha
 
 export const RATINGS = ['Hot', 'Warm', 'Cold'];
 
+export const OWNERSHIP = ['Public', 'Private', 'Subsidiary', 'Other'];
+
 /** Data.com clean status: a system picklist whose values never change. */
 const CLEAN_STATUS = labelled([
   ['Matched', 'In Sync'],
@@ -213,7 +215,7 @@ const account: ObjectDef = {
     picklist('Industry', INDUSTRIES, { label: 'Industry' }),
     currency('AnnualRevenue', 18, 0, { label: 'Annual Revenue' }),
     int('NumberOfEmployees', 8, { label: 'Employees' }),
-    picklist('Ownership', ['Public', 'Private', 'Subsidiary', 'Other'], { label: 'Ownership' }),
+    picklist('Ownership', OWNERSHIP, { label: 'Ownership' }),
     text('TickerSymbol', 20, { label: 'Ticker Symbol' }),
     longTextArea('Description', 32000, { label: 'Account Description' }),
     picklist('Rating', RATINGS, { label: 'Account Rating' }),

@@ -1,4 +1,4 @@
-import { SfError } from '../errors.js';
+import { errors, SfError } from '../errors.js';
 import type { FieldDef } from '../schema/types.js';
 import { parseSfDateTime, sfDateTime } from '../util/clock.js';
 import { normalizeId } from '../util/ids.js';
@@ -72,12 +72,7 @@ export function coerceFieldValue(field: FieldDef, raw: unknown): FieldValue {
       return checkPicklist(field, String(raw));
     case 'address':
     case 'location':
-      throw new SfError(
-        'INVALID_FIELD_FOR_INSERT_UPDATE',
-        `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-        400,
-        [field.name],
-      );
+      throw errors.fieldsNotWritable([field.name]);
     default: {
       if (typeof raw === 'object') throw deserializeError('String', JSON.stringify(raw));
       const text = String(raw);

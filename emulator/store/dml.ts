@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SfError } from '../errors.js';
+import { errors, SfError } from '../errors.js';
 import type { ObjectSchema } from '../schema/org-schema.js';
 import type { FieldDef } from '../schema/types.js';
 import type { Clock } from '../util/clock.js';
@@ -330,14 +330,7 @@ export class Transaction {
       if (f.type === 'reference' && value !== null) this.checkReference(f, value as string);
       out[f.name] = value;
     }
-    if (notWritable.length) {
-      throw new SfError(
-        'INVALID_FIELD_FOR_INSERT_UPDATE',
-        `Unable to create/update fields: ${notWritable.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-        400,
-        notWritable,
-      );
-    }
+    if (notWritable.length) throw errors.fieldsNotWritable(notWritable);
     return out;
   }
 

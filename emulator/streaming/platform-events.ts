@@ -1,6 +1,6 @@
 /** Platform events (`X__e`): validating a publish request and shaping the delivered event. */
 import { createHash, randomUUID } from 'node:crypto';
-import { SfError } from '../errors.js';
+import { errors, SfError } from '../errors.js';
 import type { ObjectSchema } from '../schema/org-schema.js';
 import { coerceFieldValue } from '../store/coerce.js';
 import type { FieldValue } from '../store/types.js';
@@ -42,14 +42,7 @@ export function platformEventPayload(o: ObjectSchema, input: Record<string, unkn
     }
     values[f.name] = coerceFieldValue(f, raw);
   }
-  if (notWritable.length) {
-    throw new SfError(
-      'INVALID_FIELD_FOR_INSERT_UPDATE',
-      `Unable to create/update fields: ${notWritable.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-      400,
-      notWritable,
-    );
-  }
+  if (notWritable.length) throw errors.fieldsNotWritable(notWritable);
   const missing = o.fields
     .filter((f) => !SYSTEM_EVENT_FIELDS.has(f.name.toLowerCase()) && f.createable && !f.nillable && !f.defaultedOnCreate && f.type !== 'boolean')
     .filter((f) => values[f.name] === null || values[f.name] === undefined)

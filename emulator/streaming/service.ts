@@ -1,6 +1,6 @@
 /** Streaming state of every org of one emulator: event logs, CometD engines, CDC publishing. */
 import type { Emulator } from '../emulator.js';
-import { SfError } from '../errors.js';
+import { errors, SfError } from '../errors.js';
 import type { Org } from '../org.js';
 import type { CommittedTransaction } from '../store/types.js';
 import { sfDateTime } from '../util/clock.js';
@@ -41,9 +41,7 @@ const ORG_DATA_SETTINGS = ['retentionMs', 'overflowThreshold'] as const;
 
 const CHANGE_TYPES = new Set<string>(['CREATE', 'UPDATE', 'DELETE', 'UNDELETE']);
 
-function bad(message: string): SfError {
-  return new SfError('INVALID_CONTROL_REQUEST', message, 400);
-}
+const bad = errors.invalidControlRequest;
 
 export class OrgStreaming implements BayeuxHost {
   readonly log: EventLog;

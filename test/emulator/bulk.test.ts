@@ -3,29 +3,15 @@ import { Connection } from 'jsforce';
 import type { Emulator, Org } from '../../emulator/index.js';
 import { bulkService, type BulkService } from '../../emulator/bulk/service.js';
 import type { CommittedTransaction, WriteContext } from '../../emulator/store/types.js';
-import { API_VERSION, connectDirect, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { API_VERSION, connectDirect, EXT_FIELD, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { failure } from '../support/failure.js';
 
-const EXT = {
-  name: 'Ext__c', type: 'string' as const, label: 'Ext', length: 40, externalId: true, idLookup: true, unique: true,
-  nillable: true, createable: true, updateable: true, custom: true,
-};
 const ACTIVE = {
   name: 'Active__c', type: 'boolean' as const, label: 'Active', nillable: false, createable: true, updateable: true,
   defaultedOnCreate: true, defaultValue: false, custom: true,
 };
 
 const BASE = `/services/data/v${API_VERSION}`;
-
-type JsforceError = Error & { errorCode?: string; data?: unknown };
-
-async function failure(fn: () => PromiseLike<unknown>): Promise<JsforceError> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as JsforceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 interface JobInfo {
   id: string;
@@ -102,7 +88,7 @@ describe('emulator Bulk API 2.0', () => {
 
   before(async () => {
     emulator = await startTestEmulator([
-      testOrgSpec('alpha', { schema: { fields: { Account: [EXT, ACTIVE], Contact: [EXT], User: [EXT] } } }),
+      testOrgSpec('alpha', { schema: { fields: { Account: [EXT_FIELD, ACTIVE], Contact: [EXT_FIELD], User: [EXT_FIELD] } } }),
     ]);
     org = emulator.org('alpha');
     service = bulkService(emulator);

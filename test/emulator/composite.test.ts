@@ -2,14 +2,8 @@ import { expect } from 'chai';
 import type { Connection } from 'jsforce';
 import type { Emulator } from '../../emulator/index.js';
 import type { CommittedTransaction } from '../../emulator/store/types.js';
-import { API_VERSION, connectDirect, startTestEmulator, testOrgSpec } from '../support/emulator.js';
-
-const EXT_FIELD = {
-  name: 'Ext__c', type: 'string' as const, label: 'Ext', length: 40, externalId: true, idLookup: true, unique: true,
-  nillable: true, createable: true, updateable: true, custom: true,
-};
-/** An external Id without a unique index, so that several records can share a value. */
-const LEGACY_KEY = { ...EXT_FIELD, name: 'Legacy_Key__c', label: 'Legacy Key', unique: false };
+import { API_VERSION, connectDirect, EXT_FIELD, LEGACY_KEY_FIELD, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { failure } from '../support/failure.js';
 
 const BASE = `/services/data/v${API_VERSION}`;
 
@@ -27,17 +21,6 @@ interface SubResult {
   referenceId: string;
 }
 
-type JsforceError = Error & { errorCode?: string; data?: unknown };
-
-async function failure(fn: () => PromiseLike<unknown>): Promise<JsforceError> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as JsforceError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe('emulator composite: sObject Collections, composite and tree', () => {
   let emulator: Emulator;
   let conn: Connection;
@@ -45,7 +28,7 @@ describe('emulator composite: sObject Collections, composite and tree', () => {
   let stopListening: () => void;
 
   before(async () => {
-    emulator = await startTestEmulator([testOrgSpec('alpha', { schema: { fields: { Account: [EXT_FIELD, LEGACY_KEY] } } })]);
+    emulator = await startTestEmulator([testOrgSpec('alpha', { schema: { fields: { Account: [EXT_FIELD, LEGACY_KEY_FIELD] } } })]);
   });
   after(() => emulator.stop());
   beforeEach(() => {

@@ -1,28 +1,8 @@
 import { expect } from 'chai';
 import type { Connection } from 'jsforce';
 import type { Emulator } from '../../emulator/index.js';
-import { API_VERSION, connectDirect, startTestEmulator, testOrgSpec } from '../support/emulator.js';
-
-async function control(emulator: Emulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${emulator.loginUrl}/__emulator__${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-type CallError = Error & { errorCode?: string; code?: string; cause?: { code?: string } };
-
-async function failure(fn: () => PromiseLike<unknown>): Promise<CallError> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as CallError;
-  }
-  throw new Error('expected the call to fail');
-}
+import { API_VERSION, connectDirect, control, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { failure } from '../support/failure.js';
 
 describe('emulator control API and fault injection', () => {
   let emulator: Emulator;

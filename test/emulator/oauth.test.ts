@@ -3,20 +3,10 @@ import { createHash, createHmac, createSign, generateKeyPairSync } from 'node:cr
 import jsforce, { type Connection } from 'jsforce';
 import type { Emulator, Org } from '../../emulator/index.js';
 import { API_VERSION, jwtKeys, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { failure } from '../support/failure.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const CALLBACK = 'http://127.0.0.1/callback';
-
-type ApiError = Error & { errorCode?: string };
-
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** An RS256 JWT built by hand, independent of the emulator's verifier. */
 function signJwt(claims: Record<string, unknown>, privateKey: string): string {
@@ -119,27 +109,27 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
       const info = await conn.login('admin@alpha.test', 'admin-pass-1');
       expect(info.organizationId).to.equal(alpha.orgId);
       expect(conn.userInfo?.url).to.equal(`${alpha.instanceUrl}/id/${alpha.orgId}/${info.id}`);
-      const err = await rejection(passwordConnection(alpha.instanceUrl).login('admin@beta.test', 'admin-pass-1'));
+      const err = await failure(passwordConnection(alpha.instanceUrl).login('admin@beta.test', 'admin-pass-1'));
       expect(err.name).to.equal('invalid_grant');
     });
 
     it('refuses a wrong password, an unknown client id and a wrong secret', async () => {
-      let err = await rejection(passwordConnection().login('admin@alpha.test', 'nope'));
+      let err = await failure(passwordConnection().login('admin@alpha.test', 'nope'));
       expect(err.name).to.equal('invalid_grant');
       expect(err.message).to.equal('authentication failure');
-      err = await rejection(passwordConnection().login('nobody@alpha.test', 'admin-pass-1'));
+      err = await failure(passwordConnection().login('nobody@alpha.test', 'admin-pass-1'));
       expect(err.name).to.equal('invalid_grant');
-      err = await rejection(passwordConnection(emulator.loginUrl, 'no-such-client').login('admin@alpha.test', 'admin-pass-1'));
+      err = await failure(passwordConnection(emulator.loginUrl, 'no-such-client').login('admin@alpha.test', 'admin-pass-1'));
       expect(err.name).to.equal('invalid_client_id');
       expect(err.message).to.equal('client identifier invalid');
-      err = await rejection(passwordConnection(emulator.loginUrl, cid, 'wrong').login('admin@alpha.test', 'admin-pass-1'));
+      err = await failure(passwordConnection(emulator.loginUrl, cid, 'wrong').login('admin@alpha.test', 'admin-pass-1'));
       expect(err.name).to.equal('invalid_client');
       expect(err.message).to.equal('invalid client credentials');
     });
 
     it('refuses an unknown grant type', async () => {
       const oauth2 = new jsforce.OAuth2({ loginUrl: emulator.loginUrl, clientId: cid, clientSecret: secret });
-      const err = await rejection(oauth2.requestToken({ grant_type: 'magic' }));
+      const err = await failure(oauth2.requestToken({ grant_type: 'magic' }));
       expect(err.name).to.equal('unsupported_grant_type');
       expect(err.message).to.equal('grant type not supported');
     });
@@ -195,18 +185,18 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
         ['not.a.jwt', 'invalid assertion'],
       ];
       for (const [assertion, description] of cases) {
-        const err = await rejection(jwtConnection().authorize({ grant_type: JWT_BEARER, assertion }));
+        const err = await failure(jwtConnection().authorize({ grant_type: JWT_BEARER, assertion }));
         expect(err.name, description).to.equal('invalid_grant');
         expect(err.message).to.equal(description);
       }
-      const err = await rejection(jwtConnection().authorize({ grant_type: JWT_BEARER, assertion: signJwt(claims({ iss: 'nope' }), jwtKeys.privateKey) }));
+      const err = await failure(jwtConnection().authorize({ grant_type: JWT_BEARER, assertion: signJwt(claims({ iss: 'nope' }), jwtKeys.privateKey) }));
       expect(err.name).to.equal('invalid_client_id');
     });
 
     it('judges exp by the emulator clock', async () => {
       const assertion = signJwt(claims(), jwtKeys.privateKey);
       emulator.clock.advance(10 * 60 * 1000);
-      const err = await rejection(jwtConnection().authorize({ grant_type: JWT_BEARER, assertion }));
+      const err = await failure(jwtConnection().authorize({ grant_type: JWT_BEARER, assertion }));
       expect(err.message).to.equal('expired authorization code');
     });
   });
@@ -238,7 +228,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
 
     it('is refused on the login host', async () => {
       const conn = new jsforce.Connection({ loginUrl: emulator.loginUrl, version: API_VERSION, oauth2: { loginUrl: emulator.loginUrl, clientId: cid, clientSecret: secret } });
-      const err = await rejection(conn.authorize({ grant_type: 'client_credentials' }));
+      const err = await failure(conn.authorize({ grant_type: 'client_credentials' }));
       expect(err.name).to.equal('invalid_grant');
       expect(err.message).to.equal('request not supported on this domain');
     });
@@ -267,7 +257,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
       expect(conn.instanceUrl).to.equal(alpha.instanceUrl);
       expect(conn.refreshToken).to.match(/^5Aep/);
 
-      const again = await rejection(new jsforce.Connection({ oauth2, version: API_VERSION }).authorize(code));
+      const again = await failure(new jsforce.Connection({ oauth2, version: API_VERSION }).authorize(code));
       expect(again.name).to.equal('invalid_grant');
       expect(again.message).to.equal('expired authorization code');
 
@@ -280,7 +270,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
     it('refuses a wrong verifier', async () => {
       const oauth2 = pkceOAuth2();
       const code = (await approve(oauth2.getAuthorizationUrl({})))!.get('code')!;
-      const err = await rejection(new jsforce.Connection({ oauth2: pkceOAuth2(), version: API_VERSION }).authorize(code));
+      const err = await failure(new jsforce.Connection({ oauth2: pkceOAuth2(), version: API_VERSION }).authorize(code));
       expect(err.name).to.equal('invalid_grant');
       expect(err.message).to.equal('invalid code verifier');
       // The failed attempt does not burn the code for its rightful owner.
@@ -297,7 +287,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
 
       const noPkce = `${emulator.loginUrl}/services/oauth2/authorize?${new URLSearchParams({ response_type: 'code', client_id: cid, redirect_uri: CALLBACK })}`;
       const code2 = (await approve(noPkce)).get('code')!;
-      const err = await rejection(new jsforce.Connection({ oauth2, version: API_VERSION }).authorize(code2));
+      const err = await failure(new jsforce.Connection({ oauth2, version: API_VERSION }).authorize(code2));
       expect(err.name).to.equal('invalid_client');
       const withSecret = new jsforce.OAuth2({ loginUrl: emulator.loginUrl, clientId: cid, clientSecret: secret, redirectUri: CALLBACK });
       const conn = new jsforce.Connection({ oauth2: withSecret, version: API_VERSION });
@@ -317,7 +307,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
       const oauth2 = pkceOAuth2();
       const code = (await approve(oauth2.getAuthorizationUrl({}))).get('code')!;
       emulator.clock.advance(15 * 60 * 1000 + 1000);
-      const err = await rejection(new jsforce.Connection({ oauth2, version: API_VERSION }).authorize(code));
+      const err = await failure(new jsforce.Connection({ oauth2, version: API_VERSION }).authorize(code));
       expect(err.message).to.equal('expired authorization code');
     });
 
@@ -403,7 +393,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
       const refreshToken = conn.refreshToken!;
       await new jsforce.OAuth2({ loginUrl: emulator.loginUrl }).revokeToken(refreshToken);
       // Revoking the refresh token also ends the access tokens issued from it.
-      const err = await rejection(conn.request('/limits'));
+      const err = await failure(conn.request('/limits'));
       expect(err.message).to.contain('expired access/refresh token');
       const res = await postForm(`${emulator.loginUrl}/services/oauth2/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: cid, client_secret: secret });
       expect(res.status).to.equal(400);
@@ -418,7 +408,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
       const { accessToken, instanceUrl } = conn;
       await conn.logout();
       const stale = new jsforce.Connection({ instanceUrl, accessToken: accessToken!, version: API_VERSION });
-      const err = await rejection(stale.request('/limits'));
+      const err = await failure(stale.request('/limits'));
       expect(err.errorCode).to.equal('INVALID_SESSION_ID');
       expect(err.message).to.equal('Session expired or invalid');
     });
@@ -429,7 +419,7 @@ describe('emulator OAuth 2.0, identity and userinfo', () => {
       const res = await fetch(`${alpha.instanceUrl}/services/oauth2/revoke?token=${encodeURIComponent(conn.accessToken!)}`);
       expect(res.status).to.equal(200);
       expect(await res.text()).to.equal('');
-      const err = await rejection(new jsforce.OAuth2({ loginUrl: emulator.loginUrl }).revokeToken(conn.accessToken!));
+      const err = await failure(new jsforce.OAuth2({ loginUrl: emulator.loginUrl }).revokeToken(conn.accessToken!));
       expect(err.name).to.equal('unsupported_token_type');
     });
   });

@@ -1,27 +1,15 @@
 import { expect } from 'chai';
 import type { Connection } from 'jsforce';
 import type { Emulator } from '../../emulator/index.js';
-import { API_VERSION, connectDirect, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { API_VERSION, connectDirect, EXT_FIELD, LEGACY_KEY_FIELD, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { failure } from '../support/failure.js';
 
-const EXT_FIELD = {
-  name: 'Ext__c', type: 'string' as const, label: 'Ext', length: 40, externalId: true, idLookup: true, unique: true,
-  nillable: true, createable: true, updateable: true, custom: true, filterable: true,
-};
-const NON_UNIQUE_EXT = { ...EXT_FIELD, name: 'Legacy_Key__c', label: 'Legacy Key', unique: false };
+const EXT = { ...EXT_FIELD, filterable: true };
+const NON_UNIQUE_EXT = { ...LEGACY_KEY_FIELD, filterable: true };
 const TIER_FIELD = {
   name: 'Tier__c', type: 'picklist' as const, label: 'Tier', nillable: true, createable: true, updateable: true, custom: true,
   restrictedPicklist: true, picklistValues: [{ value: 'Gold' }, { value: 'Silver' }],
 };
-
-/** Runs `fn` expecting a jsforce error and returns it. */
-async function failure(fn: () => PromiseLike<unknown>): Promise<Error & { errorCode?: string; data?: unknown; name: string }> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error & { errorCode?: string; name: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('emulator REST API with jsforce', () => {
   let emulator: Emulator;
@@ -29,7 +17,7 @@ describe('emulator REST API with jsforce', () => {
 
   before(async () => {
     emulator = await startTestEmulator([
-      testOrgSpec('alpha', { schema: { fields: { Account: [EXT_FIELD, NON_UNIQUE_EXT, TIER_FIELD] } } }),
+      testOrgSpec('alpha', { schema: { fields: { Account: [EXT, NON_UNIQUE_EXT, TIER_FIELD] } } }),
     ]);
   });
   after(() => emulator.stop());

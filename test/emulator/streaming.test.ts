@@ -4,7 +4,7 @@ import { Connection } from 'jsforce';
 import { StreamingExtension } from 'jsforce/api/streaming';
 import type { Emulator, ObjectDef } from '../../emulator/index.js';
 import { checkbox, currency, customObjectFields, datetime, id, reference, text } from '../../emulator/schema/field-builders.js';
-import { API_VERSION, connectDirect, startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { API_VERSION, connectDirect, control, startTestEmulator, testOrgSpec } from '../support/emulator.js';
 
 interface Header {
   entityName: string;
@@ -82,16 +82,6 @@ function header(m: StreamMessage): Header {
 function body(m: StreamMessage): Record<string, unknown> {
   const { ChangeEventHeader: _h, ...rest } = m.payload;
   return rest;
-}
-
-async function control(emulator: Emulator, method: string, path: string, payload?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${emulator.loginUrl}/__emulator__${path}`, {
-    method,
-    headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
 /** A raw CometD exchange, for the wire-level checks jsforce hides. */

@@ -1,27 +1,10 @@
-import { SfError } from '../../errors.js';
-import type { Emulator, RouteModule } from '../../emulator.js';
+import { errors } from '../../errors.js';
+import type { RouteModule } from '../../emulator.js';
 import type { FaultSpec } from '../../faults.js';
-import type { Org } from '../../org.js';
 import { parseSfDateTime } from '../../util/clock.js';
-import type { RequestContext } from '../context.js';
+import { CONTROL_BASE as BASE, jsonBody, orgOf } from '../control-helpers.js';
 
-const BASE = '/__emulator__';
-
-function orgOf(emulator: Emulator, ctx: RequestContext): Org {
-  const org = emulator.orgs.get(ctx.params.org ?? '');
-  if (!org) throw new SfError('NOT_FOUND', `no org named '${ctx.params.org}'; orgs: ${[...emulator.orgs.keys()].join(', ')}`, 404);
-  return org;
-}
-
-async function jsonBody<T>(ctx: RequestContext): Promise<T> {
-  const raw = await ctx.readBody();
-  if (!raw.length) return {} as T;
-  return ctx.readJson<T>();
-}
-
-function bad(message: string): SfError {
-  return new SfError('INVALID_CONTROL_REQUEST', message, 400);
-}
+const bad = errors.invalidControlRequest;
 
 /**
  * The emulator's own API under `/__emulator__/`: reset, seed, snapshots, call counts, the clock,

@@ -1,11 +1,12 @@
-import { SfError } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { LATEST_API_VERSION, MIN_API_VERSION, type Emulator, type RouteModule } from '../../emulator.js';
 import type { BayeuxExchange } from '../../streaming/bayeux.js';
 import { streamingService, type OrgStreaming } from '../../streaming/service.js';
 import type { RequestContext } from '../context.js';
+import { CONTROL_BASE as BASE, jsonBody } from '../control-helpers.js';
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
-const BASE = '/__emulator__';
+const bad = errors.invalidControlRequest;
 
 function bayeuxError(ctx: RequestContext, status: number, error: string): void {
   ctx.sendText(status, JSON.stringify([{ error, successful: false }]), JSON_TYPE);
@@ -52,16 +53,6 @@ async function cometd(ctx: RequestContext, emulator: Emulator): Promise<void> {
     };
     streamingService(emulator).org(org.name).engine.handle(list, exchange);
   });
-}
-
-async function jsonBody<T>(ctx: RequestContext): Promise<T> {
-  const raw = await ctx.readBody();
-  if (!raw.length) return {} as T;
-  return ctx.readJson<T>();
-}
-
-function bad(message: string): SfError {
-  return new SfError('INVALID_CONTROL_REQUEST', message, 400);
 }
 
 function orgStreaming(emulator: Emulator, ctx: RequestContext): OrgStreaming {

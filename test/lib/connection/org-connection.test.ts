@@ -2,27 +2,10 @@ import { expect } from 'chai';
 import type { Emulator } from '../../../emulator/index.js';
 import { ApiBudgetExceededError, OrgConnection, type StateChange } from '../../../lib/connection/org-connection.js';
 import type { ConnectionSecrets, ConnectionSettings } from '../../../lib/connection/settings.js';
-import { jwtKeys, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
+import { PASSWORD, settingsFor } from '../../support/connection.js';
+import { jwtKeys, restoreOrgs, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
+import { failure } from '../../support/failure.js';
 import { obtainRefreshToken } from '../../support/oauth.js';
-
-function settings(emulator: Emulator, over: Partial<ConnectionSettings> = {}): ConnectionSettings {
-  return {
-    name: 'alpha', environment: 'custom', domain: emulator.loginUrl, apiVersion: '62.0', authFlow: 'password',
-    clientId: 'cid-alpha', username: 'integration@alpha.test', callOptionsClient: 'OrgBridgeTest', apiBudgetPercent: 100,
-    ...over,
-  };
-}
-
-const PASSWORD: ConnectionSecrets = { clientSecret: 'secret-alpha', password: 'integration-pass-1' };
-
-async function failureOf(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a failure');
-}
 
 describe('OrgConnection against the emulator', () => {
   let emulator: Emulator;
@@ -31,14 +14,11 @@ describe('OrgConnection against the emulator', () => {
   });
   after(() => emulator.stop());
   beforeEach(async () => {
-    for (const org of emulator.orgs.values()) {
-      await emulator.orgUp(org.name);
-      org.reset();
-    }
+    await restoreOrgs(emulator);
   });
 
   it('logs in once, lazily, for many concurrent callers (password flow)', async () => {
-    const oc = new OrgConnection(settings(emulator), PASSWORD);
+    const oc = new OrgConnection(settingsFor(emulator), PASSWORD);
     expect(oc.state).to.equal('idle');
     const states: string[] = [];
     oc.on('state', (c: StateChange) => states.push(c.state));
@@ -50,7 +30,7 @@ describe('OrgConnection against the emulator', () => {
   });
 
   it('logs in with a JWT and renews the session itself when it expires', async () => {
-    const oc = new OrgConnection(settings(emulator, { authFlow: 'jwt' }), { privateKey: jwtKeys.privateKey }, { now: () => emulator.clock.now() });
+    const oc = new OrgConnection(settingsFor(emulator, { authFlow: 'jwt' }), { privateKey: jwtKeys.privateKey }, { now: () => emulator.clock.now() });
     await oc.run((c) => c.query('SELECT Id FROM Account'));
     emulator.org('alpha').sessions.expireAll();
     const r = await oc.run((c) => c.query('SELECT Id FROM User'));
@@ -61,7 +41,7 @@ describe('OrgConnection against the emulator', () => {
 
   it('uses client credentials on the org instance URL and renews them', async () => {
     const oc = new OrgConnection(
-      settings(emulator, { authFlow: 'client-credentials', domain: emulator.org('alpha').instanceUrl, username: undefined }),
+      settingsFor(emulator, { authFlow: 'client-credentials', domain: emulator.org('alpha').instanceUrl, username: undefined }),
       { clientSecret: 'secret-alpha' },
     );
     await oc.run((c) => c.query('SELECT Id FROM Account'));
@@ -74,7 +54,7 @@ describe('OrgConnection against the emulator', () => {
 
   it('uses a refresh token from the web-server flow', async () => {
     const refreshToken = await obtainRefreshToken(emulator, 'alpha');
-    const oc = new OrgConnection(settings(emulator, { authFlow: 'refresh-token', domain: emulator.org('alpha').instanceUrl }), { refreshToken });
+    const oc = new OrgConnection(settingsFor(emulator, { authFlow: 'refresh-token', domain: emulator.org('alpha').instanceUrl }), { refreshToken });
     await oc.run((c) => c.query('SELECT Id FROM Account'));
     emulator.org('alpha').sessions.expireAll();
     await oc.run((c) => c.query('SELECT Id FROM Account'));
@@ -84,10 +64,10 @@ describe('OrgConnection against the emulator', () => {
   it('uses a pasted access token and reports it expired when it lapses', async () => {
     const org = emulator.org('alpha');
     const session = org.sessions.issue(org.userByName('integration@alpha.test')!.id, 'cid-alpha');
-    const oc = new OrgConnection(settings(emulator, { authFlow: 'access-token', instanceUrl: org.instanceUrl }), { accessToken: session.accessToken });
+    const oc = new OrgConnection(settingsFor(emulator, { authFlow: 'access-token', instanceUrl: org.instanceUrl }), { accessToken: session.accessToken });
     await oc.run((c) => c.query('SELECT Id FROM Account'));
     org.sessions.expireAll();
-    const err = await failureOf(oc.run((c) => c.query('SELECT Id FROM Account')));
+    const err = await failure(oc.run((c) => c.query('SELECT Id FROM Account')));
     expect(oc.state).to.equal('expired');
     expect(err.message).to.not.contain(session.accessToken);
   });
@@ -99,8 +79,8 @@ describe('OrgConnection against the emulator', () => {
       [{}, { ...PASSWORD, clientSecret: 'not-the-secret-42' }, /Wrong client secret/],
     ];
     for (const [over, secrets, reason] of cases) {
-      const oc = new OrgConnection(settings(emulator, over), secrets);
-      const err = await failureOf(oc.connection());
+      const oc = new OrgConnection(settingsFor(emulator, over), secrets);
+      const err = await failure(oc.connection());
       expect(err.message).to.match(reason);
       expect(oc.state).to.equal('failed');
       for (const s of Object.values(secrets)) expect(err.message).to.not.contain(s);
@@ -110,28 +90,28 @@ describe('OrgConnection against the emulator', () => {
   it('refuses a JWT signed with the wrong key with a reason about the certificate', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const oc = new OrgConnection(settings(emulator, { authFlow: 'jwt' }), { privateKey: other.privateKey });
-    const err = await failureOf(oc.connection());
+    const oc = new OrgConnection(settingsFor(emulator, { authFlow: 'jwt' }), { privateKey: other.privateKey });
+    const err = await failure(oc.connection());
     expect(err.message).to.match(/private key does not match the certificate/);
   });
 
   it('reports incomplete settings before any network call', async () => {
-    const oc = new OrgConnection(settings(emulator, { authFlow: 'jwt', username: '' }), {});
-    const err = await failureOf(oc.connection());
+    const oc = new OrgConnection(settingsFor(emulator, { authFlow: 'jwt', username: '' }), {});
+    const err = await failure(oc.connection());
     expect(err.message).to.match(/JWT bearer flow needs a username/);
     expect(err.message).to.match(/needs a PEM private key/);
     expect(emulator.org('alpha').limits.counts().total).to.equal(0);
   });
 
   it('goes unavailable when the org is down and connected again when it is back, without touching other orgs', async () => {
-    const alpha = new OrgConnection(settings(emulator, { authFlow: 'client-credentials', domain: emulator.org('alpha').instanceUrl }), { clientSecret: 'secret-alpha' });
-    const beta = new OrgConnection(settings(emulator, { name: 'beta', clientId: 'cid-beta', username: 'integration@beta.test' }), { clientSecret: 'secret-beta', password: 'integration-pass-1' });
+    const alpha = new OrgConnection(settingsFor(emulator, { authFlow: 'client-credentials', domain: emulator.org('alpha').instanceUrl }), { clientSecret: 'secret-alpha' });
+    const beta = new OrgConnection(settingsFor(emulator, { name: 'beta', clientId: 'cid-beta', username: 'integration@beta.test' }), { clientSecret: 'secret-beta', password: 'integration-pass-1' });
     await alpha.run((c) => c.query('SELECT Id FROM Account'));
     await beta.run((c) => c.query('SELECT Id FROM Account'));
     const seen: StateChange[] = [];
     alpha.on('state', (c: StateChange) => seen.push(c));
     await emulator.orgDown('alpha');
-    const err = await failureOf(alpha.run((c) => c.request({ method: 'POST', url: '/services/data/v62.0/composite/sobjects', body: JSON.stringify({ records: [] }), headers: { 'Content-Type': 'application/json' } })));
+    const err = await failure(alpha.run((c) => c.request({ method: 'POST', url: '/services/data/v62.0/composite/sobjects', body: JSON.stringify({ records: [] }), headers: { 'Content-Type': 'application/json' } })));
     expect(err.message).to.match(/Cannot reach 127\.0\.0\.1:\d+ \((connection refused|ECONNRESET)\)/);
     expect(alpha.state).to.equal('unavailable');
     await beta.run((c) => c.query('SELECT Id FROM Account'));
@@ -145,12 +125,12 @@ describe('OrgConnection against the emulator', () => {
 
   it('tracks API usage and stops at its share of the daily limit', async () => {
     emulator.org('alpha').limits.setMax('DailyApiRequests', 100);
-    const oc = new OrgConnection(settings(emulator, { apiBudgetPercent: 5 }), PASSWORD);
+    const oc = new OrgConnection(settingsFor(emulator, { apiBudgetPercent: 5 }), PASSWORD);
     const usage = await oc.refreshUsage();
     expect(usage).to.include({ used: 1, limit: 100, budget: 5 });
     for (let i = 0; i < 4; i++) await oc.run((c) => c.query('SELECT Id FROM Account'));
     expect(oc.apiUsage()).to.include({ used: 5 });
-    const err = await failureOf(oc.run((c) => c.query('SELECT Id FROM Account')));
+    const err = await failure(oc.run((c) => c.query('SELECT Id FROM Account')));
     expect(err).to.be.instanceOf(ApiBudgetExceededError);
     expect(err.message).to.match(/API budget used up: 5 of 5/);
     expect(emulator.org('alpha').limits.counts().total).to.equal(5);
@@ -160,10 +140,10 @@ describe('OrgConnection against the emulator', () => {
     let now = 1_000_000;
     const org = emulator.org('alpha');
     org.limits.setMax('DailyApiRequests', 100);
-    const oc = new OrgConnection(settings(emulator, { apiBudgetPercent: 2 }), PASSWORD, { now: () => now });
+    const oc = new OrgConnection(settingsFor(emulator, { apiBudgetPercent: 2 }), PASSWORD, { now: () => now });
     await oc.refreshUsage();
     await oc.run((c) => c.query('SELECT Id FROM Account'));
-    expect((await failureOf(oc.run((c) => c.query('SELECT Id FROM Account'))))).to.be.instanceOf(ApiBudgetExceededError);
+    expect((await failure(oc.run((c) => c.query('SELECT Id FROM Account'))))).to.be.instanceOf(ApiBudgetExceededError);
     // The rolling 24 hours moved on: the org now reports less usage.
     org.limits.setUsed('DailyApiRequests', 0);
     now += 61_000;

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { Emulator } from '../../../emulator/index.js';
 import { OrgConnection } from '../../../lib/connection/org-connection.js';
 import { checkConnection, loginKeyOf, type HealthCheckOptions } from '../../../lib/health/index.js';
-import { startTestEmulator, testOrgSpec } from '../../support/emulator.js';
-import { PASSWORD, settingsFor } from './helpers.js';
+import { PASSWORD, settingsFor } from '../../support/connection.js';
+import { restoreOrgs, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
 
 // Far above what a loopback /limits call takes, so only injected latency crosses it.
 const OPTIONS: HealthCheckOptions = { degradedLatencyMs: 2000, degradedApiPercent: 90 };
@@ -14,10 +14,7 @@ describe('checkConnection against the emulator', () => {
     emulator = await startTestEmulator([testOrgSpec('alpha')]);
   });
   after(() => emulator.stop());
-  beforeEach(async () => {
-    await emulator.orgUp('alpha');
-    emulator.org('alpha').reset();
-  });
+  beforeEach(() => restoreOrgs(emulator));
 
   it('reports an org that answers as available, keyed by its org Id, for exactly one API call', async () => {
     const conn = new OrgConnection(settingsFor(emulator), PASSWORD);

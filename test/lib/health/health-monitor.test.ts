@@ -4,9 +4,9 @@ import type { Emulator } from '../../../emulator/index.js';
 import { OrgConnection } from '../../../lib/connection/org-connection.js';
 import { HealthMonitor, loginKeyOf, type StatusTransition } from '../../../lib/health/index.js';
 import { Ledger } from '../../../lib/ledger/index.js';
-import { startTestEmulator, testOrgSpec } from '../../support/emulator.js';
+import { PASSWORD, settingsFor } from '../../support/connection.js';
+import { restoreOrgs, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
 import { tempDir } from '../ledger/helpers.js';
-import { PASSWORD, settingsFor } from './helpers.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
@@ -23,10 +23,7 @@ describe('HealthMonitor against the emulator and a real ledger', () => {
   });
   after(() => emulator.stop());
   beforeEach(async () => {
-    for (const org of emulator.orgs.values()) {
-      await emulator.orgUp(org.name);
-      org.reset();
-    }
+    await restoreOrgs(emulator);
     const t = tempDir('orgbridge-health-');
     cleanup = t.cleanup;
     file = path.join(t.dir, 'ledger.sqlite');

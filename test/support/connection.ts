@@ -1,7 +1,7 @@
-import type { Emulator } from '../../../emulator/index.js';
-import type { ConnectionSecrets, ConnectionSettings } from '../../../lib/connection/settings.js';
+import type { Emulator } from '../../emulator/index.js';
+import type { ConnectionSecrets, ConnectionSettings } from '../../lib/connection/settings.js';
 
-/** Password-flow settings for the emulator's integration user of `alpha`, as in the connection tests. */
+/** Password-flow settings for the integration user of `alpha` in a `startTestEmulator` emulator. */
 export function settingsFor(emulator: Emulator, over: Partial<ConnectionSettings> = {}): ConnectionSettings {
   return {
     name: 'alpha', environment: 'custom', domain: emulator.loginUrl, apiVersion: '62.0', authFlow: 'password',
