@@ -80,6 +80,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     void shutdown(0, signal);
   });
 }
+// npm does not pass every signal on (kill <npm pid>); an orphaned demo would hold the ports the
+// next `npm start` needs, so the demo stops when whoever started it is gone.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown(0, 'the parent process exited');
+}, 1000).unref();
 // Whatever ends this process, the emulator must not outlive it and keep its ports.
 process.on('exit', () => {
   if (emulator && emulator.exitCode === null && emulator.signalCode === null) emulator.kill('SIGTERM');

@@ -1,0 +1,274 @@
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { DEMO_CREDENTIALS, demoJwtKeys } from '../../emulator/data/demo-orgs.js';
+import { launchChromium } from './browser.js';
+import { startDemo, type DemoProcess } from './demo-process.js';
+
+for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
+
+const ARTIFACTS = path.resolve('.artifacts/e2e');
+const PACKAGE = '@orgbridge/node-red-s2s';
+
+/** The bits of the editor's global `RED` these checks call; evaluated in the page, never here. */
+interface EditorNode {
+  id: string;
+  type: string;
+  name?: string;
+  z?: string;
+  valid?: boolean;
+  status?: { text?: string; fill?: string };
+}
+interface EditorRed {
+  nodes: {
+    getType(type: string): unknown;
+    filterNodes(filter: { type?: string; z?: string }): EditorNode[];
+    eachConfig(cb: (n: EditorNode) => void): void;
+    eachNode(cb: (n: EditorNode) => void): void;
+    node(id: string): EditorNode | undefined;
+  };
+  view: { importNodes(nodes: unknown[], options: Record<string, unknown>): void };
+  editor: { editConfig(name: string, type: string, id: string): void };
+  workspaces: { show(id: string): void };
+}
+interface PageGlobals {
+  RED: EditorRed;
+  document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null; getAttribute(name: string): string | null }> };
+  fetch(url: string): Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+}
+
+/** Example files under examples/, as the library names them: relative path without `.json`. */
+function exampleNames(dir = 'examples', prefix = ''): string[] {
+  return readdirSync(dir).sort().flatMap((f) => {
+    const p = path.join(dir, f);
+    if (statSync(p).isDirectory()) return exampleNames(p, `${prefix}${f}/`);
+    return f.endsWith('.json') ? [`${prefix}${f.replace(/\.json$/, '')}`] : [];
+  });
+}
+
+/** Every health-check status of an all-good demo: "n/n available" (not degraded or unavailable). */
+function allAvailable(text: string | undefined): boolean {
+  const m = /^(\d+)\/(\d+) available$/.exec(text ?? '');
+  return !!m && m[1] === m[2] && Number(m[2]) > 0;
+}
+
+describe('editor and dashboard in Chromium (e2e)', function () {
+  this.timeout(120_000);
+
+  let tmp: string;
+  let demo: DemoProcess;
+  let context: BrowserContext;
+  let editor: Page;
+  const pageErrors: string[] = [];
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+
+  before(async function () {
+    this.timeout(90_000);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'orgbridge-e2e-'));
+    // Chromium first: a missing browser should fail fast, before anything is started.
+    context = await launchChromium(path.join(tmp, 'chromium-profile'));
+    demo = await startDemo(path.join(tmp, 'demo'));
+    editor = await context.newPage();
+    editor.on('pageerror', (err) => pageErrors.push(`editor: ${err.message}`));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && editor) {
+      await shot(editor, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    }
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await context?.close().catch(() => undefined);
+    demo?.kill();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('npm start reports both demo connections connected', () => {
+    expect(demo.ready.orgs.map((o) => [o.name, o.state])).to.deep.equal([
+      ['hq', 'connected'],
+      ['subsidiary', 'connected'],
+    ]);
+    expect(demo.ready.dashboardUrl).to.be.a('string');
+  });
+
+  it('loads the editor with no page errors, and the palette shows our nodes', async () => {
+    await editor.goto(demo.ready.editorUrl);
+    await editor.waitForFunction(
+      () => {
+        const RED = (globalThis as unknown as Partial<PageGlobals>).RED;
+        return !!RED?.nodes?.getType?.('sf-health-check') && RED.nodes.filterNodes({ type: 'sf-health-check' }).length > 0;
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    const types = await editor.evaluate(() => {
+      const RED = (globalThis as unknown as PageGlobals).RED;
+      return { connection: !!RED.nodes.getType('sf-connection'), health: !!RED.nodes.getType('sf-health-check') };
+    });
+    expect(types).to.deep.equal({ connection: true, health: true });
+    const category = editor.locator('#red-ui-palette-container-salesforce_sync');
+    await category.waitFor({ state: 'visible' });
+    expect(await category.locator('.red-ui-palette-header').innerText()).to.match(/salesforce sync/i);
+    await category.locator('.red-ui-palette-node[data-palette-type="sf-health-check"]').waitFor({ state: 'visible' });
+    await shot(editor, '01-editor');
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('shows every health check of the deployed demo as available', async () => {
+    await editor.waitForFunction(
+      () => {
+        const checks = (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' });
+        return checks.length > 0 && checks.every((n) => /^(\d+)\/\1 available$/.test(n.status?.text ?? ''));
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    const statuses = await editor.evaluate(() =>
+      (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' }).map((n) => n.status?.text),
+    );
+    expect(statuses).to.have.length(4);
+    for (const s of statuses) expect(allAvailable(s), String(s)).to.equal(true);
+    // The label on the canvas too, not just the editor's model.
+    const labels = await editor.locator('.red-ui-flow-node-status-label').allTextContents();
+    expect(labels.filter((l) => allAvailable(l.trim()))).to.have.length.greaterThan(0);
+  });
+
+  it('tests the HQ connection from the sf-connection dialog', async () => {
+    await editor.evaluate(() => (globalThis as unknown as PageGlobals).RED.editor.editConfig('', 'sf-connection', 'sf-conn-hq'));
+    const button = editor.locator('#sf-connection-test');
+    await button.waitFor({ state: 'visible' });
+    await button.click();
+    const result = editor.locator('#sf-connection-test-result');
+    await editor.waitForFunction(
+      () => /Connected to|Failed/.test(((globalThis as unknown as PageGlobals).document.querySelectorAll('#sf-connection-test-result')[0]?.textContent ?? '')),
+      undefined,
+      { timeout: 20_000 },
+    );
+    await shot(editor, '02-test-connection');
+    const text = await result.innerText();
+    const hq = demo.ready.orgs.find((o) => o.name === 'hq')!;
+    expect(text).to.contain(`Connected to ${hq.displayName} (${hq.orgId})`);
+    expect(await result.getAttribute('class')).to.contain('sf-ok');
+    await editor.locator('#node-config-dialog-cancel').click();
+    await button.waitFor({ state: 'detached' });
+  });
+
+  it('shows both orgs as available on the dashboard', async () => {
+    const dashboard = await context.newPage();
+    dashboard.on('pageerror', (err) => pageErrors.push(`dashboard: ${err.message}`));
+    await dashboard.goto(demo.ready.dashboardUrl!);
+    const badges = dashboard.locator('.orgbridge-badge');
+    await dashboard.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('.orgbridge-badge').length >= 2, undefined, {
+      timeout: 30_000,
+    });
+    const shown = await badges.evaluateAll((els) =>
+      els.map((e) => ({ org: e.getAttribute('data-org'), status: e.getAttribute('data-status') })),
+    );
+    expect(shown.map((b) => b.org).sort()).to.deep.equal(['HQ', 'Subsidiary']);
+    for (const b of shown) expect(b.status, `${b.org}`).to.equal('available');
+    const rows = await dashboard.locator('table tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())),
+    );
+    expect(rows.map((r) => [r[0], r[1]]).sort()).to.deep.equal([
+      ['HQ', 'available'],
+      ['Subsidiary', 'available'],
+    ]);
+    await dashboard.locator('canvas').first().waitFor({ state: 'visible' });
+    await shot(dashboard, '03-dashboard');
+    await dashboard.close();
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('imports every example from the library with no unknown node types, and deploys them', async () => {
+    const names = exampleNames();
+    expect(names).to.include.members(['01 Connect two orgs and watch availability', '02 Availability alerts', 'dashboard/Availability dashboard']);
+    const before = await editor.evaluate(() => (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' }).length);
+    for (const name of names) {
+      // Through the library API, as Import > Examples does: this also proves Node-RED found the examples.
+      const url = `library/examples/flows/${PACKAGE}/${name.split('/').map(encodeURIComponent).join('/')}`;
+      const outcome = await editor.evaluate(async (u) => {
+        const g = globalThis as unknown as PageGlobals;
+        const res = await g.fetch(u);
+        if (!res.ok) return { error: `HTTP ${res.status}` };
+        const flow = (await res.json()) as unknown[];
+        g.RED.view.importNodes(flow, { generateIds: true, addFlow: true });
+        const unknown: string[] = [];
+        g.RED.nodes.eachNode((n) => void (n.type === 'unknown' && unknown.push(n.name ?? '?')));
+        g.RED.nodes.eachConfig((n) => void (n.type === 'unknown' && unknown.push(n.name ?? '?')));
+        const errors = Array.from(g.document.querySelectorAll('.red-ui-notification-error')).map((e) => e.textContent ?? '');
+        return { count: flow.length, unknown, errors };
+      }, url);
+      expect(outcome, name).to.not.have.property('error');
+      expect(outcome.count, name).to.be.greaterThan(0);
+      expect(outcome.unknown, `${name}: unknown node types`).to.deep.equal([]);
+      expect(outcome.errors, `${name}: import notifications`).to.deep.equal([]);
+      // Imported nodes hang on the mouse until a click drops them, as they do for a user.
+      await editor.locator('#red-ui-workspace-chart').click({ position: { x: 200, y: 200 } });
+    }
+    // Importing reuses the demo's connections and dashboard config nodes (same ids) instead of copying them.
+    const configs = await editor.evaluate(() => {
+      const list: string[] = [];
+      (globalThis as unknown as PageGlobals).RED.nodes.eachConfig((n) => void list.push(n.type));
+      return list;
+    });
+    expect(configs.filter((t) => t === 'sf-connection')).to.have.length(2);
+    expect(configs.filter((t) => t === 'ui-base')).to.have.length(1);
+    const after = await editor.evaluate(() => (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' }).length);
+    expect(after).to.equal(before * 2);
+
+    await editor.locator('#red-ui-header-button-deploy').click();
+    // Invalid or unknown nodes would raise a confirmation instead of deploying.
+    const deployed = editor.locator('.red-ui-notification').filter({ hasText: 'Successfully deployed' });
+    const warning = editor.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    await Promise.race([deployed.first().waitFor({ state: 'visible', timeout: 20_000 }), warning.waitFor({ state: 'visible', timeout: 20_000 })]);
+    if (await warning.isVisible()) {
+      const text = await editor.locator('.red-ui-notification').last().innerText();
+      throw new Error(`deploy asked for confirmation: ${text}`);
+    }
+    expect(await deployed.first().innerText()).to.not.match(/unused/i);
+    await editor.waitForFunction(
+      () => {
+        const checks = (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' });
+        return checks.every((n) => /^(\d+)\/\1 available$/.test(n.status?.text ?? ''));
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    await shot(editor, '04-examples-deployed');
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('keeps secrets out of the flows, the flow file and the log', async () => {
+    const flows = await (await fetch(new URL('flows', demo.ready.editorUrl))).text();
+    expect(flows).to.contain('sf-conn-hq');
+    const keyBody = demoJwtKeys().privateKey.split('\n').filter((l) => l && !l.startsWith('-----'));
+    const secrets = [
+      ...keyBody.slice(0, 3),
+      'PRIVATE KEY',
+      ...Object.values(DEMO_CREDENTIALS).flatMap((c) => [c.clientSecret, c.admin.password, c.integration.password]),
+    ];
+    const onDisk = readFileSync(path.join(demo.ready.userDir, 'flows.json'), 'utf8');
+    const credFile = readFileSync(path.join(demo.ready.userDir, 'flows_cred.json'), 'utf8');
+    expect(JSON.parse(credFile)).to.have.property('$');
+    for (const s of secrets) {
+      expect(flows.includes(s), `GET /flows contains ${s.slice(0, 12)}…`).to.equal(false);
+      expect(onDisk.includes(s), `flows.json contains ${s.slice(0, 12)}…`).to.equal(false);
+      expect(credFile.includes(s), `flows_cred.json holds ${s.slice(0, 12)}… unencrypted`).to.equal(false);
+      expect(demo.log().includes(s), `the log contains ${s.slice(0, 12)}…`).to.equal(false);
+    }
+  });
+
+  it('stops cleanly on Ctrl-C', async () => {
+    await context.close();
+    const code = await demo.interrupt();
+    expect(code, demo.log()).to.equal(0);
+    const problems = demo.log().split('\n').filter((l) => /^\[node-red\] (error|fatal):|^\[emulator\]|^npm start:/.test(l));
+    expect(problems, 'errors in the demo log').to.deep.equal([]);
+  });
+});
