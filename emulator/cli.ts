@@ -4,6 +4,7 @@
  *   --json               print one line of JSON describing the orgs first (for scripts)
  *   --login-port N       port of the shared login host (default: any free port)
  *   --org-ports A,B      ports of the orgs' instance URLs, in order hq,subsidiary
+ *   --node-red-port N    port of the Node-RED editor the demo apps' OAuth callback URLs point at
  *   --empty              start without the demo records
  *   --log                log every request
  */
@@ -14,7 +15,7 @@ import { startDemoEmulator } from './data/demo-orgs.js';
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
 
 function fail(message: string): never {
-  process.stderr.write(`s2s-emulator: ${message}\nUsage: s2s-emulator [--json] [--login-port N] [--org-ports A,B] [--empty] [--log]\n`);
+  process.stderr.write(`s2s-emulator: ${message}\nUsage: s2s-emulator [--json] [--login-port N] [--org-ports A,B] [--node-red-port N] [--empty] [--log]\n`);
   process.exit(2);
 }
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
         json: { type: 'boolean', default: false },
         'login-port': { type: 'string' },
         'org-ports': { type: 'string' },
+        'node-red-port': { type: 'string' },
         empty: { type: 'boolean', default: false },
         log: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -41,13 +43,14 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
   if (values.help) {
-    process.stdout.write('Usage: s2s-emulator [--json] [--login-port N] [--org-ports A,B] [--empty] [--log]\n');
+    process.stdout.write('Usage: s2s-emulator [--json] [--login-port N] [--org-ports A,B] [--node-red-port N] [--empty] [--log]\n');
     return;
   }
   const orgPorts = values['org-ports']?.split(',').map((p) => port(p.trim(), '--org-ports'));
   const emulator = await startDemoEmulator({
     loginPort: values['login-port'] !== undefined ? port(values['login-port'], '--login-port') : 0,
     orgPorts,
+    ...(values['node-red-port'] !== undefined ? { nodeRedPort: port(values['node-red-port'], '--node-red-port') } : {}),
     seed: !values.empty,
     log: values.log ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });

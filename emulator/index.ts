@@ -6,6 +6,8 @@ export type { EmulatorOptions } from './emulator.js';
 export { Org } from './org.js';
 export type { OrgSpec, UserSpec, ConnectedAppSpec } from './org.js';
 export type { SchemaFile, ObjectDef, FieldDef } from './schema/types.js';
+export { startDemoEmulator, demoOrgSpecs, demoJwtKeys, DEMO_CREDENTIALS } from './data/demo-orgs.js';
+export { generateOrgData } from './data/generator.js';
 
 /** Starts an emulator with every API on loopback; call `stop()` when done. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {

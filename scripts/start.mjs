@@ -94,7 +94,7 @@ process.on('exit', () => {
 async function startEmulatorProcess() {
   const child = spawn(
     process.execPath,
-    [path.join(root, 'dist/emulator/cli.js'), '--json', '--login-port', String(loginPort), '--org-ports', orgPorts.join(',')],
+    [path.join(root, 'dist/emulator/cli.js'), '--json', '--login-port', String(loginPort), '--org-ports', orgPorts.join(','), '--node-red-port', String(nodeRedPort)],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
   );
   emulator = child;

@@ -128,7 +128,7 @@ export class OrgConnection extends EventEmitter {
       return result;
     } catch (err) {
       this.noteUsage(conn);
-      throw this.fail(err);
+      throw this.fail(err, hostOf(conn.instanceUrl) ?? this.host);
     }
   }
 
@@ -197,7 +197,7 @@ export class OrgConnection extends EventEmitter {
       this.setState('connected');
       return conn;
     } catch (err) {
-      throw this.fail(err);
+      throw this.fail(err, this.host);
     }
   }
 
@@ -267,9 +267,10 @@ export class OrgConnection extends EventEmitter {
     };
   }
 
-  private fail(err: unknown): Error {
+  /** `host` is where the failed call went: the login host while logging in, the instance after. */
+  private fail(err: unknown, host: string): Error {
     if (err instanceof ApiBudgetExceededError || err instanceof ConfigurationError) return err;
-    const failure = describeFailure(err, { host: this.host, secrets: Object.values(this.secrets) });
+    const failure = describeFailure(err, { host, secrets: Object.values(this.secrets) });
     if (failure.kind === 'network') {
       this.conn = undefined;
       this.setState('unavailable', failure);
@@ -308,6 +309,14 @@ export class OrgConnection extends EventEmitter {
     if (previous === state && state !== 'failed' && state !== 'unavailable') return;
     const change: StateChange = { state, previous, failure, orgId: this.ident?.orgId };
     this.emit('state', change);
+  }
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
   }
 }
 

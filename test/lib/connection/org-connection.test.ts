@@ -123,6 +123,15 @@ describe('OrgConnection against the emulator', () => {
     expect(seen[0]!.failure?.transient).to.equal(true);
   });
 
+  it('names the instance that is down, not the login host, once logged in', async () => {
+    const oc = new OrgConnection(settingsFor(emulator), PASSWORD);
+    await oc.run((c) => c.query('SELECT Id FROM Account'));
+    await emulator.orgDown('alpha');
+    const err = await failure(oc.run((c) => c.request({ method: 'POST', url: '/services/data/v62.0/composite/sobjects', body: JSON.stringify({ records: [] }), headers: { 'Content-Type': 'application/json' } })));
+    expect(err.message).to.contain(`Cannot reach ${new URL(emulator.org('alpha').instanceUrl).host} (`);
+    expect(err.message).to.not.contain(new URL(emulator.loginUrl).host);
+  });
+
   it('tracks API usage and stops at its share of the daily limit', async () => {
     emulator.org('alpha').limits.setMax('DailyApiRequests', 100);
     const oc = new OrgConnection(settingsFor(emulator, { apiBudgetPercent: 5 }), PASSWORD);
