@@ -32,6 +32,11 @@ export interface SourceReference {
   id: string;
   /** Object of the referenced record, e.g. `Account`. */
   object: string;
+  /**
+   * Set by sf-collect on one link of a reference cycle: write the record without it first and set
+   * it in a second pass, once the referenced record exists in the target.
+   */
+  deferred?: true;
 }
 
 /** How `sf-upsert-out` finds the record in the target org. */
