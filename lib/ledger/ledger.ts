@@ -5,6 +5,13 @@ import { LEDGER_MIGRATIONS } from './schema.js';
 import { OrgDirectory, type LedgerOrg } from './org-directory.js';
 import { AvailabilitySampleStore, type AvailabilitySample, type HistoryQuery } from './availability-samples.js';
 import type { HistoryBucket, TimeWindow, UptimeFigures } from './availability-math.js';
+import { SyncStores, type SyncBatch } from './sync-batch.js';
+import type { IdMapEntry, NewIdMapEntry } from './id-map.js';
+import { hashValue, type RecordHashes } from './field-hashes.js';
+import type { DeadLetter, DeadLetterFilter, DeadLetterStatus, DeadLetterSummary, NewDeadLetter } from './dead-letters.js';
+import type { SyncCount, SyncHistoryQuery, SyncHistoryRow, SyncTotals } from './sync-history.js';
+import type { PendingReference } from './pending-references.js';
+import type { PendingCreate } from './pending-creates.js';
 
 export interface LedgerOptions extends DatabaseOptions {
   /** The schema steps to apply; tests pass other lists, everything else uses the default. */
@@ -26,6 +33,7 @@ export class Ledger {
   private readonly recordOne: (sample: AvailabilitySample) => void;
   private readonly recordMany: (samples: readonly AvailabilitySample[]) => void;
   private readonly linkKey: (loginKey: string, orgId: string, name: string, at: number) => void;
+  private syncStores?: SyncStores;
 
   private constructor(
     readonly path: string,
@@ -125,5 +133,154 @@ export class Ledger {
   /** Deletes samples older than `olderThan` except each org's newest one; returns how many went. */
   pruneSamples(olderThan: number): number {
     return this.samples.prune(olderThan);
+  }
+
+  // --- sync state (schema v2): Id map, field hashes, dead letters, history, deferred work ---
+
+  /** Prepared on first use, so a ledger opened with an older migration list (tests) still opens. */
+  private get sync(): SyncStores {
+    return (this.syncStores ??= new SyncStores(this.db));
+  }
+
+  /**
+   * Everything one collections call settled (Id map, hashes, dead letters, deferred lookups,
+   * history) in one transaction: after a crash the ledger has all of it or none of it.
+   */
+  recordSyncBatch(batch: SyncBatch): void {
+    this.transaction(() => this.sync.apply(batch));
+  }
+
+  mapIds(entries: readonly NewIdMapEntry[], at: number = Date.now()): void {
+    this.transaction(() => entries.forEach((e) => this.sync.idMap.put(e, at)));
+  }
+
+  idMapEntry(sourceOrg: string, sourceId: string, targetOrg: string): IdMapEntry | undefined {
+    return this.sync.idMap.get(sourceOrg, sourceId, targetOrg);
+  }
+
+  /** Id map entries of many source records (one query), keyed by source Id. */
+  idMapEntries(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, IdMapEntry> {
+    return this.sync.idMap.many(sourceOrg, targetOrg, sourceIds);
+  }
+
+  /** The source records written to a target record. */
+  sourcesOfTarget(targetOrg: string, targetId: string): IdMapEntry[] {
+    return this.sync.idMap.byTarget(targetOrg, targetId);
+  }
+
+  /** Forgets where records went (and their hashes): they were deleted in the target. */
+  unmapIds(sourceOrg: string, targetOrg: string, sourceIds: readonly string[], at: number = Date.now()): void {
+    this.recordSyncBatch({ sourceOrg, targetOrg, at, deleted: [...sourceIds] });
+  }
+
+  storeFieldHashes(sourceOrg: string, targetOrg: string, records: readonly RecordHashes[], at: number = Date.now()): void {
+    this.transaction(() => records.forEach((r) => this.sync.hashes.put(sourceOrg, targetOrg, r, at)));
+  }
+
+  /** Stored field hashes of many records: source Id to (target field to hash). */
+  fieldHashes(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, Map<string, string>> {
+    return this.sync.hashes.many(sourceOrg, targetOrg, sourceIds);
+  }
+
+  /**
+   * Recognises an echo: the source record written to `targetId` whose last synced values of every
+   * given field hash the same as `values` (a change event from the target org that only repeats
+   * what OrgBridge wrote). Values must be in the form the mapping produced them.
+   */
+  echoOf(targetOrg: string, targetId: string, values: Record<string, unknown>): IdMapEntry | undefined {
+    const names = Object.keys(values);
+    if (!names.length) return undefined;
+    for (const entry of this.sync.idMap.byTarget(targetOrg, targetId)) {
+      const stored = this.sync.hashes.many(entry.sourceOrg, targetOrg, [entry.sourceId]).get(entry.sourceId);
+      if (stored && names.every((n) => stored.get(n) === hashValue(values[n]))) return entry;
+    }
+    return undefined;
+  }
+
+  /** Files dead letters in one transaction; returns their ids (a record's live letter is updated). */
+  addDeadLetters(letters: readonly NewDeadLetter[], at: number = Date.now()): number[] {
+    return this.transaction(() => letters.map((l) => this.sync.deadLetters.add(l, at)));
+  }
+
+  deadLetter(id: number): DeadLetter | undefined {
+    return this.sync.deadLetters.get(id);
+  }
+
+  /** Dead letters matching the filter, newest first, one page (1,000 unless `limit` says). */
+  deadLetters(filter: DeadLetterFilter = {}): DeadLetter[] {
+    return this.sync.deadLetters.list(filter);
+  }
+
+  countDeadLetters(filter: DeadLetterFilter = {}): number {
+    return this.sync.deadLetters.count(filter);
+  }
+
+  deadLetterSummary(filter: DeadLetterFilter = {}): DeadLetterSummary[] {
+    return this.sync.deadLetters.summary(filter);
+  }
+
+  /** Sets the status of letters (discard, reopen…); returns how many changed. */
+  setDeadLetterStatus(ids: readonly number[], status: DeadLetterStatus): number {
+    return this.transaction(() => this.sync.deadLetters.setStatus(ids, status));
+  }
+
+  /** Marks a record's live letter resolved (it was fixed some other way). */
+  resolveDeadLetters(sourceOrg: string, targetOrg: string, sourceIds: readonly string[], at: number = Date.now()): number {
+    return this.transaction(() => sourceIds.filter((id) => this.sync.deadLetters.resolve(sourceOrg, id, targetOrg, at)).length);
+  }
+
+  /**
+   * Open letters to replay: marked `retried` and returned in one transaction, so two replays never
+   * take the same letter. A replay that fails again reopens its letter; one that succeeds resolves it.
+   */
+  takeDeadLettersForRetry(filter: DeadLetterFilter = {}): DeadLetter[] {
+    return this.transaction(() => {
+      const letters = this.sync.deadLetters.list({ ...filter, status: 'open' });
+      this.sync.deadLetters.setStatus(letters.map((l) => l.id), 'retried');
+      return letters.map((l) => ({ ...l, status: 'retried' as const }));
+    });
+  }
+
+  exportDeadLetters(filter: DeadLetterFilter, format: 'csv' | 'json'): string {
+    return this.sync.deadLetters.export(filter, format);
+  }
+
+  /** Adds counts into the hour bucket of `at` (one transaction). */
+  addSyncCounts(sourceOrg: string, targetOrg: string, counts: readonly SyncCount[], at: number = Date.now()): void {
+    this.transaction(() => this.sync.history.add(sourceOrg, targetOrg, counts, at));
+  }
+
+  /** Hourly buckets in `[from, to)`. */
+  syncHistory(query: SyncHistoryQuery): SyncHistoryRow[] {
+    return this.sync.history.rows(query);
+  }
+
+  /** Sums over `[from, to)` per org pair, object and field. */
+  syncTotals(query: SyncHistoryQuery): SyncTotals[] {
+    return this.sync.history.totals(query);
+  }
+
+  pruneSyncHistory(olderThan: number): number {
+    return this.transaction(() => this.sync.history.prune(olderThan));
+  }
+
+  /** Lookups waiting for any of these parents to reach the target. */
+  pendingReferencesForParents(sourceOrg: string, targetOrg: string, parentSourceIds: readonly string[]): PendingReference[] {
+    return this.sync.pendingReferences.byParents(sourceOrg, targetOrg, parentSourceIds);
+  }
+
+  /** Lookups these children are still waiting to have set. */
+  pendingReferencesOf(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): PendingReference[] {
+    return this.sync.pendingReferences.byChildren(sourceOrg, targetOrg, sourceIds);
+  }
+
+  /** Files creates about to be sent (see PendingCreate); one transaction. */
+  startCreates(creates: ReadonlyArray<Omit<PendingCreate, 'startedAt'>>, at: number = Date.now()): void {
+    this.transaction(() => creates.forEach((c) => this.sync.pendingCreates.put(c, at)));
+  }
+
+  /** Creates sent earlier whose outcome never reached the ledger. */
+  pendingCreates(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, PendingCreate> {
+    return this.sync.pendingCreates.many(sourceOrg, targetOrg, sourceIds);
   }
 }

@@ -44,4 +44,102 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX availability_samples_by_time ON availability_samples (at);
     `,
   },
+  {
+    version: 2,
+    name: 'sync writes: id map, field hashes, dead letters, sync history, deferred work',
+    // No foreign keys to orgs here: a writer knows the org Ids it syncs between but not always
+    // their names, and these rows must be written even for an org no health check ever touched.
+    up: `
+      -- Which target record each source record was written to (one per source record and target org).
+      CREATE TABLE id_map (
+        source_org    TEXT    NOT NULL,
+        source_id     TEXT    NOT NULL,
+        target_org    TEXT    NOT NULL,
+        target_object TEXT    NOT NULL,
+        target_id     TEXT    NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        PRIMARY KEY (source_org, source_id, target_org)
+      ) WITHOUT ROWID;
+      -- Echo recognition and dashboards go from a target record back to its source.
+      CREATE INDEX id_map_by_target ON id_map (target_org, target_id);
+
+      -- Hash of each mapped target value as last written: unchanged writes are skipped, echoes recognised.
+      CREATE TABLE field_hashes (
+        source_org TEXT    NOT NULL,
+        source_id  TEXT    NOT NULL,
+        target_org TEXT    NOT NULL,
+        field      TEXT    NOT NULL,
+        hash       TEXT    NOT NULL,
+        synced_at  INTEGER NOT NULL,
+        PRIMARY KEY (source_org, target_org, source_id, field)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE dead_letters (
+        id            INTEGER PRIMARY KEY,
+        source_org    TEXT    NOT NULL,
+        source_id     TEXT    NOT NULL,
+        target_org    TEXT    NOT NULL,
+        object        TEXT    NOT NULL,
+        target_object TEXT    NOT NULL,
+        operation     TEXT    NOT NULL,
+        record_json   TEXT    NOT NULL,
+        error_code    TEXT    NOT NULL,
+        message       TEXT    NOT NULL,
+        category      TEXT    NOT NULL CHECK (category IN ('transient', 'permanent')),
+        fields        TEXT    NOT NULL DEFAULT '[]',
+        attempts      INTEGER NOT NULL,
+        first_at      INTEGER NOT NULL,
+        last_at       INTEGER NOT NULL,
+        status        TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'retried', 'resolved', 'discarded'))
+      );
+      -- At most one live letter per record and target: a repeated failure updates it, a success resolves it.
+      CREATE UNIQUE INDEX dead_letters_live ON dead_letters (source_org, source_id, target_org) WHERE status IN ('open', 'retried');
+      CREATE INDEX dead_letters_by_target ON dead_letters (target_org, status, last_at);
+      CREATE INDEX dead_letters_by_time ON dead_letters (last_at);
+
+      -- Hourly counts per org pair, target object and target field ('' counts whole records).
+      CREATE TABLE sync_history (
+        bucket_start  INTEGER NOT NULL,
+        source_org    TEXT    NOT NULL,
+        target_org    TEXT    NOT NULL,
+        object        TEXT    NOT NULL,
+        field         TEXT    NOT NULL,
+        synced        INTEGER NOT NULL DEFAULT 0,
+        skipped       INTEGER NOT NULL DEFAULT 0,
+        failed        INTEGER NOT NULL DEFAULT 0,
+        dead_lettered INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source_org, target_org, object, field, bucket_start)
+      ) WITHOUT ROWID;
+      CREATE INDEX sync_history_by_time ON sync_history (bucket_start);
+
+      -- Lookups written empty because the parent was not in the target yet; set once it is.
+      CREATE TABLE pending_references (
+        source_org        TEXT    NOT NULL,
+        source_id         TEXT    NOT NULL,
+        target_org        TEXT    NOT NULL,
+        object            TEXT    NOT NULL,
+        target_object     TEXT    NOT NULL,
+        field             TEXT    NOT NULL,
+        parent_object     TEXT    NOT NULL,
+        parent_source_id  TEXT    NOT NULL,
+        parent_ext_field  TEXT,
+        parent_ext_value  TEXT,
+        created_at        INTEGER NOT NULL,
+        PRIMARY KEY (source_org, target_org, source_id, field)
+      ) WITHOUT ROWID;
+      CREATE INDEX pending_references_by_parent ON pending_references (source_org, target_org, parent_source_id);
+
+      -- Creates sent without an external Id: a create whose answer was lost (crash, timeout) is found
+      -- again from these before it is sent a second time, so it is not duplicated.
+      CREATE TABLE pending_creates (
+        source_org    TEXT    NOT NULL,
+        source_id     TEXT    NOT NULL,
+        target_org    TEXT    NOT NULL,
+        target_object TEXT    NOT NULL,
+        fields_json   TEXT    NOT NULL,
+        started_at    INTEGER NOT NULL,
+        PRIMARY KEY (source_org, target_org, source_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

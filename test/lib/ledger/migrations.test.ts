@@ -37,8 +37,8 @@ describe('ledger schema migrations', () => {
     const calls: number[] = [];
     const later: Migration[] = [
       ...LEDGER_MIGRATIONS,
-      { version: LEDGER_MIGRATIONS.length + 1, name: 'id map', up: 'CREATE TABLE id_map (source_org TEXT NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (source_org, source_id))' },
-      { version: LEDGER_MIGRATIONS.length + 2, name: 'seed', up: (db) => { calls.push(2); db.prepare("INSERT INTO id_map VALUES ('00D', '001')").run(); } },
+      { version: LEDGER_MIGRATIONS.length + 1, name: 'later step', up: 'CREATE TABLE later_step (source_org TEXT NOT NULL, source_id TEXT NOT NULL, PRIMARY KEY (source_org, source_id))' },
+      { version: LEDGER_MIGRATIONS.length + 2, name: 'seed', up: (db) => { calls.push(2); db.prepare("INSERT INTO later_step VALUES ('00D', '001')").run(); } },
     ];
     const ledger = Ledger.open(file, { migrations: later });
     expect(ledger.migrated).to.deep.equal([LEDGER_MIGRATIONS.length + 1, LEDGER_MIGRATIONS.length + 2]);
@@ -51,7 +51,11 @@ describe('ledger schema migrations', () => {
     const file = path.join(dir, 'ledger.sqlite');
     const newer: Migration[] = [...LEDGER_MIGRATIONS, { version: LEDGER_MIGRATIONS.length + 1, name: 'from the future', up: 'CREATE TABLE future (x INTEGER)' }];
     Ledger.open(file, { migrations: newer }).close();
-    expect(() => Ledger.open(file)).to.throw(LedgerSchemaError, /schema version 2, newer than this version of OrgBridge knows \(1\).*upgrade the package/);
+    const known = LEDGER_MIGRATIONS.length;
+    expect(() => Ledger.open(file)).to.throw(
+      LedgerSchemaError,
+      new RegExp(`schema version ${known + 1}, newer than this version of OrgBridge knows \\(${known}\\).*upgrade the package`),
+    );
     const db = new Database(file);
     expect(schemaVersion(db)).to.equal(LEDGER_MIGRATIONS.length + 1);
     db.close();

@@ -1,0 +1,74 @@
+import type { OrgConnection } from '../connection/org-connection.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { RecordResult } from '../sync/types.js';
+
+/** Retries of transient failures: exponential backoff from `baseMs`, capped at `maxMs`. */
+export interface RetryPolicy {
+  /** Sends per record before a transient failure is dead-lettered (the first send counts). */
+  maxAttempts: number;
+  baseMs: number;
+  maxMs: number;
+  /** Full jitter: each wait is a random share of the exponential step, so parallel writers spread out. */
+  jitter: boolean;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseMs: 500, maxMs: 30_000, jitter: true };
+
+export interface RecordWriterOptions {
+  target: OrgConnection;
+  ledger: Ledger;
+  /** Org Ids (00D…) the ledger keys everything by. */
+  sourceOrgId: string;
+  targetOrgId: string;
+  /** Collections calls in flight at once, across every write() of this writer (default 2). */
+  maxInFlight?: number;
+  /** Records per collections call (default and maximum 200). */
+  batchSize?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Waits between retries; tests pass one that resolves at once. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock for ledger times (ms since epoch). */
+  now?: () => number;
+  /** 0..1 random source for jitter. */
+  random?: () => number;
+  /** A call without an answer after this long counts as a transient failure (default 120 s). */
+  callTimeoutMs?: number;
+}
+
+export interface WriteMetrics {
+  records: number;
+  /** HTTP requests made to the target org (every retry counts). */
+  apiCalls: number;
+  /** Record sends beyond the first (retries and re-sends). */
+  resends: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+  deadLettered: number;
+  /** Lookups written empty because their parent was not in the target yet. */
+  deferredReferences: number;
+  /** Lookups set in a second pass (cycles, and parents that arrived after their children). */
+  completedReferences: number;
+  /** Creates whose answer was lost earlier, found in the target instead of being created again. */
+  recoveredCreates: number;
+  durationMs: number;
+}
+
+export interface WriteReport {
+  /** One per input record, in input order. */
+  results: RecordResult[];
+  metrics: WriteMetrics;
+}
+
+export function emptyMetrics(): WriteMetrics {
+  return {
+    records: 0, apiCalls: 0, resends: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, deadLettered: 0,
+    deferredReferences: 0, completedReferences: 0, recoveredCreates: 0, durationMs: 0,
+  };
+}
+
+export function addMetrics(into: WriteMetrics, more: WriteMetrics): void {
+  for (const k of Object.keys(into) as Array<keyof WriteMetrics>) into[k] += more[k];
+}

@@ -1,0 +1,183 @@
+import type { OrgConnection } from '../connection/org-connection.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { RecordResult, SyncRecord } from '../sync/types.js';
+import { backoffDelay } from './backoff.js';
+import { classifyCallError, classifyRecordError, type ClassifiedError } from './classify.js';
+import type { CollectionsApi, WireSaveResult } from './collections-api.js';
+import { LedgerBatch } from './ledger-batch.js';
+import { emptyMetrics, type RetryPolicy, type WriteMetrics, type WriteReport } from './types.js';
+
+/** What every pass of a write needs from its writer. */
+export interface WriteContext {
+  ledger: Ledger;
+  target: OrgConnection;
+  api: CollectionsApi;
+  sourceOrg: string;
+  targetOrg: string;
+  policy: RetryPolicy;
+  batchSize: number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  now: () => number;
+}
+
+/** Something sent to the target, possibly several times. */
+export interface Attempted {
+  attempts: number;
+  /** Re-sends that fixed the record rather than waited out a transient failure (not counted against maxAttempts). */
+  freeResends: number;
+}
+
+export type Outcome = { ok: true; id?: string; created?: boolean } | { ok: false; error: ClassifiedError };
+
+export interface SendHandlers<I extends Attempted> {
+  /** One API call for these items; answers one outcome per item, in order. */
+  send(items: I[]): Promise<Outcome[]>;
+  succeed(item: I, outcome: { id?: string; created?: boolean }, batch: LedgerBatch): void;
+  fail(item: I, error: ClassifiedError, batch: LedgerBatch): void;
+  /**
+   * A failure the item can be changed to get past (a lookup whose parent is missing, left empty).
+   * Returns true to re-send it now, or another error to fail it with a clearer reason.
+   */
+  repair?(item: I, error: ClassifiedError, batch: LedgerBatch): boolean | ClassifiedError;
+}
+
+/**
+ * One write(): the results being filled, the target Ids known so far, and the retry loop every
+ * pass shares. Passes (upserts, second-pass lookups, deletes) live in their own modules.
+ */
+export class WriteRun {
+  readonly results: Array<RecordResult | undefined>;
+  readonly metrics: WriteMetrics = emptyMetrics();
+  /** Source Id to target Id: the Id map as loaded, plus every record written in this run. */
+  readonly known = new Map<string, string>();
+  /** Records in the target as of this run (written or found unchanged): parents whose waiting children can be set. */
+  readonly ready = new Set<string>();
+  /** Why this run stopped making calls (limit spent, login refused); later sends are dead-lettered with it. */
+  halt?: ClassifiedError;
+
+  constructor(
+    readonly ctx: WriteContext,
+    readonly records: readonly SyncRecord[],
+  ) {
+    this.results = new Array<RecordResult | undefined>(records.length);
+    this.metrics.records = records.length;
+  }
+
+  report(startedAt: number): WriteReport {
+    const results = this.results.map((r, i): RecordResult => {
+      if (r) return r;
+      // Every pass settles each of its records; this only guards the promise "one result per record".
+      const rec = this.records[i]!;
+      this.metrics.failed++;
+      return {
+        object: rec?.object ?? '', sourceId: rec?.sourceId ?? '', targetObject: rec?.target?.object ?? rec?.object ?? '', outcome: 'failed', attempts: 0,
+        error: { code: 'NOT_PROCESSED', message: 'the writer did not reach this record', category: 'transient' },
+      };
+    });
+    this.metrics.durationMs = performance.now() - startedAt;
+    return { results, metrics: { ...this.metrics } };
+  }
+
+  commit(batch: LedgerBatch): void {
+    batch.commit(this.ctx.ledger, this.ctx.sourceOrg, this.ctx.targetOrg, this.ctx.now());
+  }
+
+  /** Loads the Id map entries of these source records into `known`. */
+  loadKnown(sourceIds: Iterable<string>): void {
+    const ids = [...new Set(sourceIds)].filter((id) => !this.known.has(id));
+    for (const [id, entry] of this.ctx.ledger.idMapEntries(this.ctx.sourceOrg, this.ctx.targetOrg, ids)) this.known.set(id, entry.targetId);
+  }
+
+  /** Splits `items` into calls of at most batchSize. */
+  chunks<T>(items: readonly T[]): T[][] {
+    const out: T[][] = [];
+    for (let i = 0; i < items.length; i += this.ctx.batchSize) out.push(items.slice(i, i + this.ctx.batchSize));
+    return out;
+  }
+
+  /**
+   * Sends items, re-sending only those that failed transiently, after an exponential, jittered
+   * wait, until each has succeeded, failed for good, or used its attempts. Each call's outcome is
+   * committed to the ledger (one transaction) before the next call for these items is made.
+   */
+  async sendWithRetry<I extends Attempted>(items: I[], h: SendHandlers<I>): Promise<void> {
+    const { policy } = this.ctx;
+    let pending = items;
+    let retry = 0;
+    while (pending.length) {
+      if (this.halt) {
+        const batch = new LedgerBatch();
+        for (const item of pending) h.fail(item, this.halt, batch);
+        this.commit(batch);
+        return;
+      }
+      for (const item of pending) {
+        if (item.attempts > 0) this.metrics.resends++;
+        item.attempts++;
+      }
+      const outcomes = await h.send(pending);
+      const batch = new LedgerBatch();
+      const again: I[] = [];
+      let wait = false;
+      pending.forEach((item, k) => {
+        const o = outcomes[k] ?? { ok: false, error: { code: 'NO_ANSWER', message: 'the target org gave no answer for this record', fields: [], class: 'transient' } };
+        if (o.ok) return h.succeed(item, o, batch);
+        const error = o.error;
+        if (error.class === 'halt') {
+          this.halt ??= error;
+          return h.fail(item, error, batch);
+        }
+        const repaired = h.repair?.(item, error, batch) ?? false;
+        if (repaired === true) {
+          item.freeResends++;
+          again.push(item);
+        } else if (repaired) {
+          h.fail(item, repaired, batch);
+        } else if (error.class === 'transient' && item.attempts - item.freeResends < policy.maxAttempts) {
+          again.push(item);
+          wait = true;
+        } else {
+          h.fail(item, error, batch);
+        }
+      });
+      this.commit(batch);
+      pending = again;
+      if (pending.length && wait) await this.ctx.sleep(backoffDelay(++retry, policy, this.ctx.random));
+    }
+  }
+
+  /** A read (lookup query) with the same retries; answers the value or the error it ended with. */
+  async readWithRetry<T>(read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ClassifiedError }> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.halt) return { ok: false, error: this.halt };
+      try {
+        return { ok: true, value: await read() };
+      } catch (err) {
+        const error = classifyCallError(err);
+        if (error.class === 'halt') this.halt ??= error;
+        if (error.class !== 'transient' || attempt >= this.ctx.policy.maxAttempts) return { ok: false, error };
+        await this.ctx.sleep(backoffDelay(attempt, this.ctx.policy, this.ctx.random));
+      }
+    }
+  }
+
+  /** Per-item outcomes of one call; a failed call gives every item the call's error. */
+  async outcomesOf(count: number, call: () => Promise<WireSaveResult[]>, onCallError?: (error: ClassifiedError) => void): Promise<Outcome[]> {
+    try {
+      return (await call()).map(toOutcome);
+    } catch (err) {
+      const error = classifyCallError(err);
+      onCallError?.(error);
+      return Array.from({ length: count }, () => ({ ok: false as const, error }));
+    }
+  }
+}
+
+export function toOutcome(w: WireSaveResult): Outcome {
+  return w.success ? { ok: true, id: w.id, created: w.created } : { ok: false, error: classifyRecordError(w.errors) };
+}
+
+export function categoryOf(error: ClassifiedError): 'transient' | 'permanent' {
+  return error.class === 'permanent' ? 'permanent' : 'transient';
+}
