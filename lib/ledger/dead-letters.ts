@@ -82,6 +82,26 @@ export interface DeadLetterSummary {
   count: number;
 }
 
+/**
+ * The newest failure blamed on one target field (RECORD_LEVEL: on the record as a whole, whatever
+ * fields were blamed) per org pair and target object, with how many letters share that key.
+ */
+export interface LastFieldError {
+  sourceOrg: string;
+  targetOrg: string;
+  targetObject: string;
+  /** Target field, or '' (RECORD_LEVEL) for the newest letter of the object. */
+  field: string;
+  errorCode: string;
+  message: string;
+  category: DeadLetterCategory;
+  status: DeadLetterStatus;
+  /** The letter's last_at (ms since epoch): when it last failed, or for a resolved letter when it was resolved. */
+  at: number;
+  /** Letters matching the filter that blame this field (or, for '', any letter of the object). */
+  letters: number;
+}
+
 export const DEFAULT_DEAD_LETTER_PAGE = 1000;
 
 const LIVE = "status IN ('open', 'retried')";
@@ -153,6 +173,36 @@ export class DeadLetterStore {
       .prepare<unknown[], { error_code: string; category: DeadLetterCategory; target_object: string; n: number }>(sql)
       .all(...params)
       .map((r) => ({ errorCode: r.error_code, category: r.category, targetObject: r.target_object, count: r.n }));
+  }
+
+  /**
+   * The newest error per org pair, target object and blamed field, plus one per object (field '').
+   * Done in SQL so a dashboard refresh neither parses the stored records nor pages through letters.
+   */
+  lastErrors(filter: DeadLetterFilter = {}): LastFieldError[] {
+    const { where, params } = whereOf(filter);
+    const sql = `
+      WITH picked AS (
+        SELECT id, source_org, target_org, target_object, fields, error_code, message, category, status, last_at FROM dead_letters ${where}
+      ), blamed AS (
+        SELECT id, source_org, target_org, target_object, '' AS field, error_code, message, category, status, last_at FROM picked
+        UNION ALL
+        SELECT p.id, p.source_org, p.target_org, p.target_object, CAST(j.value AS TEXT), p.error_code, p.message, p.category, p.status, p.last_at
+        FROM picked p, json_each(p.fields) j WHERE j.type = 'text' AND j.value <> ''
+      ), ranked AS (
+        SELECT *, ROW_NUMBER() OVER w AS rn, COUNT(*) OVER (PARTITION BY source_org, target_org, target_object, field) AS letters
+        FROM blamed WINDOW w AS (PARTITION BY source_org, target_org, target_object, field ORDER BY last_at DESC, id DESC)
+      )
+      SELECT source_org, target_org, target_object, field, error_code, message, category, status, last_at, letters
+      FROM ranked WHERE rn = 1 ORDER BY source_org, target_org, target_object, field`;
+    type Row = Omit<LetterRow, 'id' | 'source_id' | 'object' | 'operation' | 'record_json' | 'fields' | 'attempts' | 'first_at'> & { field: string; letters: number };
+    return this.db
+      .prepare<unknown[], Row>(sql)
+      .all(...params)
+      .map((r) => ({
+        sourceOrg: r.source_org, targetOrg: r.target_org, targetObject: r.target_object, field: r.field, errorCode: r.error_code,
+        message: r.message, category: r.category, status: r.status, at: r.last_at, letters: r.letters,
+      }));
   }
 
   /**

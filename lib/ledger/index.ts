@@ -13,7 +13,7 @@ export { hashValue, type RecordHashes } from './field-hashes.js';
 export type { IdMapEntry, NewIdMapEntry } from './id-map.js';
 export {
   DEAD_LETTER_STATUSES, DEFAULT_DEAD_LETTER_PAGE,
-  type DeadLetter, type DeadLetterCategory, type DeadLetterFilter, type DeadLetterStatus, type DeadLetterSummary, type NewDeadLetter,
+  type DeadLetter, type DeadLetterCategory, type DeadLetterFilter, type DeadLetterStatus, type DeadLetterSummary, type LastFieldError, type NewDeadLetter,
 } from './dead-letters.js';
 export { RECORD_LEVEL, SYNC_BUCKET_MS, bucketOf, type SyncCount, type SyncHistoryQuery, type SyncHistoryRow, type SyncTotals } from './sync-history.js';
 export type { PendingReference } from './pending-references.js';

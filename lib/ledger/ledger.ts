@@ -8,7 +8,7 @@ import type { HistoryBucket, TimeWindow, UptimeFigures } from './availability-ma
 import { SyncStores, type SyncBatch } from './sync-batch.js';
 import type { IdMapEntry, NewIdMapEntry } from './id-map.js';
 import { hashValue, type RecordHashes } from './field-hashes.js';
-import type { DeadLetter, DeadLetterFilter, DeadLetterStatus, DeadLetterSummary, NewDeadLetter } from './dead-letters.js';
+import type { DeadLetter, DeadLetterFilter, DeadLetterStatus, DeadLetterSummary, LastFieldError, NewDeadLetter } from './dead-letters.js';
 import type { SyncCount, SyncHistoryQuery, SyncHistoryRow, SyncTotals } from './sync-history.js';
 import type { PendingReference } from './pending-references.js';
 import type { PendingCreate } from './pending-creates.js';
@@ -217,6 +217,11 @@ export class Ledger {
 
   deadLetterSummary(filter: DeadLetterFilter = {}): DeadLetterSummary[] {
     return this.sync.deadLetters.summary(filter);
+  }
+
+  /** The newest error per org pair, target object and blamed field (field '' per object); `limit`/`offset` are ignored. */
+  lastDeadLetterErrors(filter: DeadLetterFilter = {}): LastFieldError[] {
+    return this.sync.deadLetters.lastErrors(filter);
   }
 
   /** Sets the status of letters (discard, reopen…); returns how many changed. */

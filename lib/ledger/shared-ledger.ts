@@ -16,7 +16,10 @@ interface SharedEntry {
 
 // One connection per file per process: SQLite serialises writers per file anyway, and one
 // connection lets every node share its prepared statements and see each other's writes at once.
-const shared = new Map<string, SharedEntry>();
+// Each node's bundle carries its own copy of this module, so the registry lives on a global symbol
+// that every copy (and the tests) find.
+const REGISTRY = Symbol.for('orgbridge.ledger.shared');
+const shared: Map<string, SharedEntry> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new Map<string, SharedEntry>()) as Map<string, SharedEntry>;
 
 function keyOf(file: string): string {
   return file === MEMORY_PATH ? file : path.resolve(file);

@@ -101,6 +101,8 @@ export interface BatchMeta {
   level: number;
   /** True on the last batch of a run. */
   last: boolean;
+  /** Records sf-map-fields dropped through its mapping's record filter. */
+  filtered?: number;
   /** Handles acknowledged once the batch is written (lets sf-cdc-in move its checkpoint). */
   ack?: string[];
 }

@@ -1,0 +1,189 @@
+/**
+ * What the ledger does not keep: API calls and write speed, counted in memory from the
+ * `msg.s2s.write` metrics sf-upsert-out puts on its output. Figures start at zero on every deploy.
+ */
+
+/** One write as observed on a message. */
+export interface WriteSample {
+  /** Records the write settled (every outcome). */
+  records: number;
+  apiCalls: number;
+  durationMs: number;
+  sourceOrg?: string;
+  targetOrg?: string;
+  /** Target object when the results name it, else the batch's (source) object. */
+  object?: string;
+}
+
+/** The observed figures of one org pair and object. */
+export interface ObservedUse {
+  sourceOrg: string;
+  targetOrg: string;
+  object: string;
+  writes: number;
+  records: number;
+  apiCalls: number;
+}
+
+export interface LiveSnapshot {
+  /** When counting started (ms since epoch): the deploy, or the last reset. */
+  since: number;
+  writes: number;
+  records: number;
+  apiCalls: number;
+  lastWriteAt: number | null;
+  lastMinute: {
+    writes: number;
+    records: number;
+    apiCalls: number;
+    /** Records per second of wall-clock time over the last minute (or since counting began, if later). */
+    recordsPerSecond: number;
+    /** Records per second of time spent writing: the writer's own speed, whatever the gaps between batches. */
+    writeRecordsPerSecond: number | null;
+  };
+  byObject: ObservedUse[];
+}
+
+const MINUTE_MS = 60_000;
+/** Enough for a write every few milliseconds; beyond that the minute is cut short rather than memory grown. */
+const MAX_RECENT = 20_000;
+/** Outcome counters whose sum is the record count when a write does not say `records`. */
+const OUTCOMES = ['created', 'updated', 'unchanged', 'deleted', 'undeleted', 'failed', 'deadLettered'] as const;
+
+interface Recent {
+  at: number;
+  records: number;
+  apiCalls: number;
+  durationMs: number;
+}
+
+function count(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The write metrics a message carries (`msg.s2s.write`), or undefined when it carries none.
+ * Accepts sf-upsert-out's WriteMetrics (flat counters) and a nested `counts` object alike, since
+ * only `apiCalls`, the counts and `durationMs` are promised.
+ */
+export function writeSampleOf(msg: { s2s?: unknown; payload?: unknown }): WriteSample | undefined {
+  const s2s = isObject(msg.s2s) ? msg.s2s : undefined;
+  const write = s2s && isObject(s2s.write) ? s2s.write : undefined;
+  if (!write) return undefined;
+  const counters = isObject(write.counts) ? write.counts : write;
+  const outcomeSum = OUTCOMES.reduce<number | undefined>((sum, k) => {
+    const n = count(counters[k]);
+    return n === undefined ? sum : (sum ?? 0) + n;
+  }, undefined);
+  const records = count(write.records) ?? count(counters.records) ?? outcomeSum;
+  const apiCalls = count(write.apiCalls);
+  if (records === undefined && apiCalls === undefined) return undefined;
+  const first = Array.isArray(msg.payload) && isObject(msg.payload[0]) ? msg.payload[0] : undefined;
+  return {
+    records: records ?? 0,
+    apiCalls: apiCalls ?? 0,
+    durationMs: count(write.durationMs) ?? 0,
+    sourceOrg: text(isObject(s2s!.source) ? s2s!.source.orgId : undefined),
+    targetOrg: text(isObject(s2s!.target) ? s2s!.target.orgId : undefined),
+    object: text(first?.targetObject) ?? text(s2s!.object),
+  };
+}
+
+/** Rolling and cumulative write figures for one status node. */
+export class LiveMetrics {
+  private since: number;
+  private writes = 0;
+  private records = 0;
+  private apiCalls = 0;
+  private lastWriteAt: number | null = null;
+  private recent: Recent[] = [];
+  private readonly byKey = new Map<string, ObservedUse>();
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.since = now();
+  }
+
+  observe(sample: WriteSample): void {
+    const at = this.now();
+    this.writes++;
+    this.records += sample.records;
+    this.apiCalls += sample.apiCalls;
+    this.lastWriteAt = at;
+    this.recent.push({ at, records: sample.records, apiCalls: sample.apiCalls, durationMs: sample.durationMs });
+    if (this.recent.length > MAX_RECENT) this.recent.splice(0, this.recent.length - MAX_RECENT);
+    const use = { sourceOrg: sample.sourceOrg ?? '', targetOrg: sample.targetOrg ?? '', object: sample.object ?? '' };
+    const key = keyOf(use.sourceOrg, use.targetOrg, use.object);
+    const entry = this.byKey.get(key) ?? { ...use, writes: 0, records: 0, apiCalls: 0 };
+    entry.writes++;
+    entry.records += sample.records;
+    entry.apiCalls += sample.apiCalls;
+    this.byKey.set(key, entry);
+  }
+
+  /**
+   * What was observed for one org pair and object, or undefined when no write of it was seen.
+   * Writes whose message did not name an org (or object) count for any that matches the rest.
+   */
+  use(sourceOrg: string, targetOrg: string, object: string): ObservedUse | undefined {
+    const exact = this.byKey.get(keyOf(sourceOrg, targetOrg, object));
+    const partial = [...this.byKey.values()].filter(
+      (u) => (u.sourceOrg === '' || u.sourceOrg === sourceOrg) && (u.targetOrg === '' || u.targetOrg === targetOrg)
+        && (u.object === '' || u.object === object) && u !== exact,
+    );
+    if (!partial.length) return exact && { ...exact };
+    return [exact, ...partial].reduce<ObservedUse>(
+      (sum, u) => (u ? { ...sum, writes: sum.writes + u.writes, records: sum.records + u.records, apiCalls: sum.apiCalls + u.apiCalls } : sum),
+      { sourceOrg, targetOrg, object, writes: 0, records: 0, apiCalls: 0 },
+    );
+  }
+
+  snapshot(): LiveSnapshot {
+    const now = this.now();
+    this.recent = this.recent.filter((r) => r.at > now - MINUTE_MS);
+    const minute = this.recent.reduce(
+      (m, r) => ({ writes: m.writes + 1, records: m.records + r.records, apiCalls: m.apiCalls + r.apiCalls, durationMs: m.durationMs + r.durationMs }),
+      { writes: 0, records: 0, apiCalls: 0, durationMs: 0 },
+    );
+    const span = Math.max(1, Math.min(MINUTE_MS, now - this.since)) / 1000;
+    return {
+      since: this.since,
+      writes: this.writes,
+      records: this.records,
+      apiCalls: this.apiCalls,
+      lastWriteAt: this.lastWriteAt,
+      lastMinute: {
+        writes: minute.writes,
+        records: minute.records,
+        apiCalls: minute.apiCalls,
+        recordsPerSecond: round(minute.records / span),
+        writeRecordsPerSecond: minute.durationMs > 0 ? round(minute.records / (minute.durationMs / 1000)) : null,
+      },
+      byObject: [...this.byKey.values()].map((u) => ({ ...u })).sort((a, b) => keyOf(a.sourceOrg, a.targetOrg, a.object).localeCompare(keyOf(b.sourceOrg, b.targetOrg, b.object))),
+    };
+  }
+
+  reset(): void {
+    this.since = this.now();
+    this.writes = this.records = this.apiCalls = 0;
+    this.lastWriteAt = null;
+    this.recent = [];
+    this.byKey.clear();
+  }
+}
+
+function keyOf(sourceOrg: string, targetOrg: string, object: string): string {
+  return `${sourceOrg}\u0000${targetOrg}\u0000${object}`;
+}
+
+/** Rates to three decimals: enough for a slow trickle, short enough to read. */
+export function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

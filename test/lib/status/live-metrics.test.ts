@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { LiveMetrics, writeSampleOf } from '../../../lib/status/index.js';
+
+describe('live write metrics', () => {
+  it('reads sf-upsert-out write metrics: flat counters, a nested counts object, or records', () => {
+    const flat = {
+      s2s: {
+        source: { orgId: 'SRC', name: 'HQ' }, target: { orgId: 'TGT', name: 'Sub' }, object: 'Account',
+        write: { records: 3, apiCalls: 2, created: 1, updated: 1, unchanged: 1, deleted: 0, failed: 0, deadLettered: 0, resends: 4, durationMs: 120 },
+      },
+      payload: [{ object: 'Account', sourceId: '001', targetObject: 'Account__c', outcome: 'created', attempts: 1 }],
+    };
+    expect(writeSampleOf(flat)).to.deep.equal({ records: 3, apiCalls: 2, durationMs: 120, sourceOrg: 'SRC', targetOrg: 'TGT', object: 'Account__c' });
+    const nested = { s2s: { object: 'Contact', write: { apiCalls: 1, counts: { created: 4, failed: 1 }, durationMs: 50 } } };
+    expect(writeSampleOf(nested)).to.deep.equal({ records: 5, apiCalls: 1, durationMs: 50, sourceOrg: undefined, targetOrg: undefined, object: 'Contact' });
+    expect(writeSampleOf({ payload: 'x' })).to.equal(undefined);
+    expect(writeSampleOf({ s2s: { write: { note: 'none' } } })).to.equal(undefined);
+    expect(writeSampleOf({ s2s: { write: { apiCalls: -1, records: 'many' } } })).to.equal(undefined);
+  });
+
+  it('keeps totals since start and a rolling last minute', () => {
+    let now = 1_000_000;
+    const live = new LiveMetrics(() => now);
+    live.observe({ records: 100, apiCalls: 1, durationMs: 2000, sourceOrg: 'S', targetOrg: 'T', object: 'Account' });
+    now += 50_000;
+    live.observe({ records: 20, apiCalls: 1, durationMs: 0, sourceOrg: 'S', targetOrg: 'T', object: 'Account' });
+    now += 20_000; // the first write is now 70 s old
+    const s = live.snapshot();
+    expect(s).to.include({ since: 1_000_000, writes: 2, records: 120, apiCalls: 2, lastWriteAt: 1_050_000 });
+    expect(s.lastMinute).to.deep.equal({ writes: 1, records: 20, apiCalls: 1, recordsPerSecond: 0.333, writeRecordsPerSecond: null });
+    expect(s.byObject).to.deep.equal([{ sourceOrg: 'S', targetOrg: 'T', object: 'Account', writes: 2, records: 120, apiCalls: 2 }]);
+    live.reset();
+    expect(live.snapshot()).to.include({ writes: 0, apiCalls: 0, since: now });
+  });
+
+  it('counts a write that names no target org for any target of its source and object', () => {
+    const live = new LiveMetrics(() => 0);
+    live.observe({ records: 5, apiCalls: 1, durationMs: 10, sourceOrg: 'S', targetOrg: 'T', object: 'Account' });
+    live.observe({ records: 5, apiCalls: 3, durationMs: 10, sourceOrg: 'S', object: 'Account' });
+    expect(live.use('S', 'T', 'Account')).to.include({ apiCalls: 4, records: 10, writes: 2 });
+    expect(live.use('S', 'U', 'Account')).to.include({ apiCalls: 3 });
+    expect(live.use('S', 'T', 'Contact')).to.equal(undefined);
+  });
+});

@@ -1,0 +1,264 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Emulator } from '../../emulator/index.js';
+import { Ledger, RECORD_LEVEL } from '../../lib/ledger/index.js';
+import { STATUS_CSV_COLUMNS, type StatusChartPoint, type StatusReport, type StatusTableRow } from '../../lib/status/index.js';
+import { startTestEmulator, testOrgSpec } from '../support/emulator.js';
+import { builtNode, helper } from '../support/node-red.js';
+
+const sfConnection = builtNode('sf-connection');
+const sfSyncStatus = builtNode('sf-sync-status');
+
+const SRC = '00D000000000001AAA';
+const TGT = '00D000000000002AAA';
+const HOUR = 3_600_000;
+
+interface Msg {
+  topic?: string;
+  payload: unknown;
+  filename?: string;
+  action?: string;
+  error?: { message: string };
+}
+
+/** Collects the messages a helper node receives. */
+function collect(id: string): Msg[] {
+  const got: Msg[] = [];
+  (helper.getNode(id) as unknown as NodeJS.EventEmitter).on('input', (msg: Msg) => got.push(msg));
+  return got;
+}
+
+async function until(pred: () => boolean, what: string, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (pred()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What sf-upsert-out sends after writing a batch. */
+function written(records: number, apiCalls: number, extra: Record<string, unknown> = {}) {
+  return {
+    payload: Array.from({ length: records }, (_, i) => ({ object: 'Account', sourceId: `001${i}`, targetObject: 'Account', outcome: 'created', attempts: 1 })),
+    s2s: {
+      source: { orgId: SRC, name: 'HQ' }, target: { orgId: TGT, name: 'Subsidiary' }, object: 'Account', batchId: 'b1', runId: 'r1', level: 0, last: true,
+      write: { records, apiCalls, created: records, updated: 0, unchanged: 0, deleted: 0, failed: 0, deadLettered: 0, resends: 0, durationMs: 200 },
+    },
+    ...extra,
+  };
+}
+
+describe('sf-sync-status node', () => {
+  const userDir = mkdtempSync(path.join(tmpdir(), 's2s-status-'));
+  let ledgerPath: string;
+
+  /** Counts and dead letters as sf-upsert-out files them, in a ledger the node then opens. */
+  function fillLedger(fill: (ledger: Ledger, now: number) => void): void {
+    const ledger = Ledger.open(ledgerPath);
+    try {
+      fill(ledger, Date.now());
+    } finally {
+      ledger.close();
+    }
+  }
+
+  const standard = (ledger: Ledger, now: number) => {
+    ledger.recordSamples([
+      { orgId: SRC, orgName: 'HQ', at: now - HOUR, status: 'available', severity: 'info', latencyMs: 10, apiUsed: 10, apiLimit: 1000, reason: '' },
+      { orgId: TGT, orgName: 'Subsidiary', at: now - HOUR, status: 'available', severity: 'info', latencyMs: 10, apiUsed: 20, apiLimit: 1000, reason: '' },
+    ]);
+    ledger.addSyncCounts(SRC, TGT, [
+      { object: 'Account', field: RECORD_LEVEL, synced: 1234, skipped: 10, deadLettered: 3 },
+      { object: 'Account', field: 'Name', synced: 1234, deadLettered: 3 },
+    ], now - 2 * HOUR);
+    ledger.addDeadLetters([{
+      sourceOrg: SRC, sourceId: '001X', targetOrg: TGT, object: 'Account', targetObject: 'Account', operation: 'upsert', record: { Name: 'x' },
+      errorCode: 'STRING_TOO_LONG', message: 'Name: too long, "really"', category: 'permanent', fields: ['Name'], attempts: 1,
+    }], now - 2 * HOUR);
+  };
+
+  beforeEach((done) => {
+    ledgerPath = path.join(userDir, `ledger-${Date.now()}-${Math.random()}.sqlite`);
+    helper.settings({ userDir, sfLedgerPath: ledgerPath } as never);
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+
+  const flow = (status: Record<string, unknown> = {}, extra: Array<Record<string, unknown>> = []) => [
+    { id: 'tab', type: 'tab' },
+    {
+      id: 'st', type: 'sf-sync-status', z: 'tab', name: 'status', interval: '0', windowHours: '24', sourceConnection: '', targetConnection: '', object: '',
+      wires: [['reports'], ['dash']], ...status,
+    },
+    { id: 'reports', type: 'helper', z: 'tab' },
+    { id: 'dash', type: 'helper', z: 'tab' },
+    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+    ...extra,
+  ] as never;
+
+  type Spied = { status: { lastCall: { args: Array<{ fill: string; text: string }> } } };
+
+  it('answers any message with the status table, and shows the window in its status', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow());
+    const reports = collect('reports');
+    const dash = collect('dash');
+    helper.getNode('st').receive({ payload: 'now', topic: 'manual' } as never);
+    await until(() => reports.length === 1, 'a report');
+    expect(reports[0]!.topic).to.equal('manual');
+    const r = reports[0]!.payload as StatusReport;
+    expect(r).to.have.keys(['generatedAt', 'window', 'filter', 'totals', 'objects', 'fields', 'live', 'orgs']);
+    expect(r.window.hours).to.equal(24);
+    expect(r.totals).to.include({ synced: 1234, skipped: 10, deadLettered: 3, deadLettersOpen: 1 });
+    expect(r.objects.map((o) => [o.sourceName, o.targetName, o.object])).to.deep.equal([['HQ', 'Subsidiary', 'Account']]);
+    expect(r.fields.map((f) => [f.field, f.synced, f.lastError?.code])).to.deep.equal([['Name', 1234, 'STRING_TOO_LONG']]);
+    expect(dash).to.have.length(0);
+    const status = (helper.getNode('st') as unknown as Spied).status.lastCall.args[0]!;
+    expect(status).to.include({ fill: 'yellow', text: 'sf-sync-status.status.summary' });
+
+    helper.getNode('st').receive({ payload: 1, windowHours: 1 } as never);
+    await until(() => reports.length === 2, 'a one-hour report');
+    expect(reports[1]!.topic).to.equal('status');
+    expect((reports[1]!.payload as StatusReport).totals.processed).to.equal(0);
+  });
+
+  it('answers topic csv with the status CSV and a file name', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow());
+    const reports = collect('reports');
+    helper.getNode('st').receive({ topic: 'csv', payload: '' } as never);
+    await until(() => reports.length === 1, 'a CSV');
+    const csv = reports[0]!.payload as string;
+    expect(csv.split('\n')[0]).to.equal(STATUS_CSV_COLUMNS.join(','));
+    expect(reports[0]!.filename).to.match(/^sync-status-\d{8}-\d{4}Z\.csv$/);
+    const rows = parse(csv, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((row) => [row.level, row.field, row.synced])).to.deep.equal([['object', '', '1234'], ['field', 'Name', '1234']]);
+    expect(rows[1]!.lastErrorMessage).to.equal('Name: too long, "really"');
+  });
+
+  it('answers topic dead-letters-csv with the dead letters of the window', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow());
+    const reports = collect('reports');
+    helper.getNode('st').receive({ topic: 'dead-letters-csv', payload: '' } as never);
+    await until(() => reports.length === 1, 'a dead letters CSV');
+    expect(reports[0]!.filename).to.match(/^dead-letters-\d{8}-\d{4}Z\.csv$/);
+    const rows = parse(reports[0]!.payload as string, { columns: true }) as Array<Record<string, string>>;
+    expect(rows).to.have.length(1);
+    expect(rows[0]).to.include({ sourceId: '001X', errorCode: 'STRING_TOO_LONG', status: 'open', fields: 'Name', message: 'Name: too long, "really"' });
+  });
+
+  it('sends a ui-table and a ui-chart message on its schedule', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow({ interval: '5' }));
+    const reports = collect('reports');
+    const dash = collect('dash');
+    await until(() => dash.length >= 2, 'the first scheduled dashboard messages', 160);
+    expect(dash.slice(0, 2).map((m) => [m.topic, m.action])).to.deep.equal([['table', 'replace'], ['chart', 'replace']]);
+    const rows = dash[0]!.payload as StatusTableRow[];
+    expect(rows).to.deep.equal([{
+      source: 'HQ', target: 'Subsidiary', object: 'Account', synced: 1234, skipped: 10, failed: 0, deadLettered: 3, successPercent: 99.8,
+      recordsPerSecond: rows[0]!.recordsPerSecond, apiCalls: null, lastError: 'STRING_TOO_LONG: Name: too long, "really"', lastErrorAt: rows[0]!.lastErrorAt,
+    }]);
+    const points = dash[1]!.payload as StatusChartPoint[];
+    expect(new Set(points.map((p) => p.series))).to.deep.equal(new Set(['Account synced', 'Account failed']));
+    expect(points.filter((p) => p.series === 'Account synced').reduce((s, p) => s + p.y, 0)).to.equal(1234);
+    expect(points.filter((p) => p.series === 'Account failed').reduce((s, p) => s + p.y, 0)).to.equal(3);
+    expect(reports).to.have.length(0);
+  });
+
+  it('sends the dashboard messages on topic dashboard when it has no schedule', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow());
+    const reports = collect('reports');
+    const dash = collect('dash');
+    helper.getNode('st').receive({ topic: 'dashboard' } as never);
+    await until(() => dash.length === 2, 'dashboard messages');
+    expect(dash.map((m) => m.topic)).to.deep.equal(['table', 'chart']);
+    expect(reports).to.have.length(0);
+  });
+
+  it('counts write metrics it is fed without answering them, and reports the API calls', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow());
+    const reports = collect('reports');
+    const node = helper.getNode('st');
+    node.receive(written(200, 1) as never);
+    node.receive(written(50, 2, { topic: 'Account' }) as never);
+    await pause(200);
+    expect(reports, 'write metrics are observed, not answered').to.have.length(0);
+    // A report topic on a message with metrics both counts it and answers.
+    node.receive(written(10, 1, { topic: 'status' }) as never);
+    await until(() => reports.length === 1, 'a report');
+    const r = reports[0]!.payload as StatusReport;
+    expect(r.totals.apiCalls).to.equal(4);
+    expect(r.objects[0]!.apiCalls).to.equal(4);
+    expect(r.live).to.deep.include({ writes: 3, records: 260, apiCalls: 4 });
+    expect(r.live!.lastMinute.records).to.equal(260);
+    expect(r.live!.lastMinute.recordsPerSecond).to.be.greaterThan(0);
+  });
+
+  it('fails through Catch when a filter connection is not there', async () => {
+    await helper.load(sfSyncStatus as never, flow({ targetConnection: 'gone' }));
+    const caught = collect('caught');
+    helper.getNode('st').receive({ payload: 1 } as never);
+    await until(() => caught.length === 1, 'a caught error');
+    expect(caught[0]!.error!.message).to.match(/sf-sync-status.errors.no-connection$/);
+  });
+
+  it('stops its schedule and releases the ledger when closed', async () => {
+    await helper.load(sfSyncStatus as never, flow({ interval: '5' }));
+    const dash = collect('dash');
+    // The node runs from the built bundle, with its own ledger registry: closing shows as SQLite
+    // removing the write-ahead log when its last connection to the file closes.
+    expect(existsSync(`${ledgerPath}-wal`)).to.equal(true);
+    await helper.unload();
+    expect(existsSync(`${ledgerPath}-wal`)).to.equal(false);
+    await pause(1500);
+    expect(dash).to.have.length(0);
+  });
+
+  describe('with connections as filters', () => {
+    let emulator: Emulator;
+    before(async () => {
+      emulator = await startTestEmulator([testOrgSpec('alpha'), testOrgSpec('beta')]);
+    });
+    after(() => emulator.stop());
+
+    const conn = (id: string, org: string) => ({
+      id, type: 'sf-connection', z: 'tab', name: org, environment: 'custom', domain: emulator.org(org).instanceUrl, apiVersion: '62.0',
+      authFlow: 'client-credentials', clientId: `cid-${org}`, callOptionsClient: 'OrgBridge', apiBudgetPercent: '80',
+    });
+
+    it('logs a filter connection in once to learn its org Id, and reports only that pair', async () => {
+      const alpha = emulator.org('alpha').orgId;
+      const beta = emulator.org('beta').orgId;
+      fillLedger((ledger, now) => {
+        ledger.addSyncCounts(alpha, beta, [{ object: 'Account', field: RECORD_LEVEL, synced: 5 }], now - HOUR);
+        ledger.addSyncCounts(beta, alpha, [{ object: 'Account', field: RECORD_LEVEL, synced: 7 }], now - HOUR);
+      });
+      await helper.load([sfConnection, sfSyncStatus] as never, flow({ sourceConnection: 'connA', targetConnection: 'connB' }, [conn('connA', 'alpha'), conn('connB', 'beta')]), {
+        connA: { clientSecret: 'secret-alpha' }, connB: { clientSecret: 'secret-beta' },
+      });
+      const reports = collect('reports');
+      helper.getNode('st').receive({ payload: 1 } as never);
+      await until(() => reports.length === 1, 'a report');
+      const r = reports[0]!.payload as StatusReport;
+      expect(r.filter).to.deep.equal({ sourceOrg: alpha, targetOrg: beta });
+      // Names of logged-in connections stand in for orgs the ledger has no name for.
+      expect(r.objects.map((o) => [o.sourceName, o.targetName, o.synced])).to.deep.equal([['alpha', 'beta', 5]]);
+      // Logging in is not an API call; nothing else was asked of either org.
+      expect(emulator.org('alpha').limits.counts().total).to.equal(0);
+      expect(emulator.org('beta').limits.counts().total).to.equal(0);
+    });
+  });
+});
