@@ -141,6 +141,7 @@ try {
   const flows = embed.demoFlows({ examples, emulator: info, privateKey });
 
   embed.resetFlowFiles(userDir);
+  embed.resetLedger(userDir);
   nodeRed = await embed.startNodeRed({
     repoRoot: root,
     userDir,
@@ -148,6 +149,8 @@ try {
     host: nodeRedHost,
     credentialSecret: embed.credentialSecretFor(demoDir),
   });
+  // A flow cannot know its own Node-RED's address; example 06 reads the dead-letter endpoint here.
+  process.env.ORGBRIDGE_ADMIN_URL ||= nodeRed.url.replace(/\/$/, '');
   const missing = embed.missingNodeTypes(nodeRed.RED, [...new Set(flows.filter((n) => n.type !== 'tab').map((n) => n.type))]);
   if (missing.length) {
     throw new Error(`Node-RED has no ${missing.join(', ')} node${missing.length > 1 ? 's' : ''}: run npm install (the dashboard is a dev dependency) and npm run build`);

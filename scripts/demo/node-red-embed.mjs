@@ -244,6 +244,24 @@ export async function waitForConnections(RED, ids, timeoutMs = 30_000) {
 }
 
 /**
+ * The OrgBridge ledger of the demo's user directory (where the nodes put it by default: see
+ * defaultLedgerPath in lib/ledger), and its WAL files.
+ */
+export function demoLedgerFiles(userDir) {
+  const file = path.join(userDir, 'orgbridge', 'ledger.sqlite');
+  return [file, `${file}-wal`, `${file}-shm`];
+}
+
+/**
+ * The emulator starts from its demo data every time, so the ledger must start empty too: the Id
+ * map and field hashes of an earlier run would describe records the new emulator never had, and
+ * the sync flows would skip them as unchanged.
+ */
+export function resetLedger(userDir) {
+  for (const f of demoLedgerFiles(userDir)) rmSync(f, { force: true });
+}
+
+/**
  * Starts from an empty flow file, so stale demo flows (pointing at old ports, with old
  * credentials) never start; the previous flows are kept as flows.previous.json.
  */

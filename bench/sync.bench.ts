@@ -1,0 +1,240 @@
+/**
+ * End-to-end sync benchmark, through Node-RED: the shipped example flow "05 Resync a whole object"
+ * (sf-collect → one batch at a time → Account, Contact and Opportunity mappings in series →
+ * sf-upsert-out → sync report, sync status) deployed in a real embedded Node-RED 4 (the runtime
+ * `npm start` uses, scripts/demo/node-red-embed.mjs) with the built nodes from dist/ and an SQLite
+ * ledger on disk, resyncing a generated source org into the demo subsidiary's schema.
+ *
+ *   BENCH_ACCOUNTS  accounts generated into the hq org (default 10,000), in hierarchies up to 4
+ *                   deep, with 3 contacts and 2 opportunities each on average (about 30,000 and
+ *                   20,000)
+ *   BENCH_BATCH     sf-collect's batch size (default 200, as in the example)
+ *   BENCH_IN_FLIGHT sf-upsert-out's calls at once (default 2, as in the example)
+ *
+ * The emulator (both orgs and their data) runs in a child process, so peak RSS is the Node-RED
+ * process's own and the two do not share an event loop. API calls are the orgs' own counts
+ * (source and target) over the run. The Account mapping runs without the template's partner
+ * filter, so that every generated record is written. `bench/map-fields.bench.ts` gives the cost of
+ * the mapping alone. Needs the build: `npm run build` first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { generateOrgData } from '../emulator/data/generator.js';
+import { DEMO_CREDENTIALS, startDemoEmulator } from '../emulator/data/demo-orgs.js';
+import { MAPPING_TEMPLATES } from '../lib/mapping/index.js';
+import { fmtInt, gc, intEnv, machineSummary, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
+
+unsetProxyEnv();
+
+const ACCOUNTS = intEnv('BENCH_ACCOUNTS', 10_000);
+const BATCH = intEnv('BENCH_BATCH', 200);
+const IN_FLIGHT = intEnv('BENCH_IN_FLIGHT', 2);
+const ROOT = path.resolve(__dirname, '..');
+const EXAMPLE = path.join(ROOT, 'examples', '05 Resync a whole object.json');
+
+interface EmulatorInfo {
+  loginUrl: string;
+  orgs: Record<'hq' | 'subsidiary', string>;
+  generated: { accounts: number; contacts: number; opportunities: number; total: number; maxDepth: number };
+}
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+interface ObjectCounts {
+  collected: number;
+  written: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deadLettered: number;
+  rejected: number;
+  failed: number;
+}
+interface SyncReport {
+  status: string;
+  batches: number;
+  totals: ObjectCounts;
+  apiCalls: { source: number; target: number };
+  errors: unknown[];
+}
+
+/** What scripts/demo/node-red-embed.mjs offers (a plain .mjs module, so typed here). */
+interface Embed {
+  startNodeRed(options: { repoRoot: string; userDir: string; port: number; credentialSecret: string; log: (line: string) => void }): Promise<{
+    RED: { nodes: { getNode(id: string): { on(event: 'input', cb: (msg: { payload: unknown }) => void): void; receive(msg: object): void } | null } };
+    url: string;
+    stop(): Promise<void>;
+  }>;
+  deployFlows(url: string, flows: FlowNode[]): Promise<unknown>;
+  waitForConnections(RED: unknown, ids: string[], timeoutMs?: number): Promise<unknown>;
+}
+
+/** Child mode: the emulator with the demo orgs (no demo data), the source org filled by the generator. */
+async function emulatorChild(): Promise<void> {
+  const emulator = await startDemoEmulator({ seed: false });
+  const generated = generateOrgData(emulator.org('hq'), { seed: 42, accounts: ACCOUNTS, contactsPerAccount: 3, opportunitiesPerAccount: 2, hierarchyDepth: 4 });
+  const info: EmulatorInfo = {
+    loginUrl: emulator.loginUrl,
+    orgs: { hq: emulator.org('hq').instanceUrl, subsidiary: emulator.org('subsidiary').instanceUrl },
+    generated,
+  };
+  process.stdout.write(`${JSON.stringify(info)}\n`);
+  // The parent ends us by closing our stdin (or dies, which closes it too).
+  process.stdin.resume();
+  process.stdin.on('end', () => void emulator.stop().then(() => process.exit(0)));
+}
+
+async function startEmulatorChild(): Promise<{ child: ChildProcess; info: EmulatorInfo }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--emulator'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+  const line = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the emulator process exited (code ${code}) before it was ready`)));
+    createInterface({ input: child.stdout! }).once('line', resolve);
+  });
+  child.removeAllListeners('exit');
+  return { child, info: JSON.parse(line) as EmulatorInfo };
+}
+
+async function control<T>(info: EmulatorInfo, method: string, route: string): Promise<T> {
+  const res = await fetch(`${info.loginUrl}/__emulator__${route}`, { method });
+  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** Example 05 against the bench orgs: client-credentials connections, the partner filter off. */
+function benchFlow(info: EmulatorInfo): FlowNode[] {
+  const nodes = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
+  const tab = String(nodes.find((n) => n.z)!.z);
+  const account = { ...MAPPING_TEMPLATES.Account, filter: undefined };
+  return [
+    { id: tab, type: 'tab', label: 'sync bench' },
+    ...nodes.map((n): FlowNode => {
+      if (n.type === 'sf-connection') {
+        const org = n.id === 'sf-conn-hq' ? 'hq' : 'subsidiary';
+        return {
+          ...n, environment: 'custom', domain: info.orgs[org], authFlow: 'client-credentials', clientId: DEMO_CREDENTIALS[org].clientId, username: '',
+          apiBudgetPercent: '100', credentials: { clientSecret: DEMO_CREDENTIALS[org].clientSecret },
+        };
+      }
+      if (n.type === 'sf-map-fields' && n.template === 'Account') return { ...n, mapping: JSON.stringify(account) };
+      if (n.type === 'sf-collect') return { ...n, batchSize: String(BATCH) };
+      if (n.type === 'sf-upsert-out') return { ...n, maxInFlight: String(IN_FLIGHT) };
+      return n;
+    }),
+  ];
+}
+
+interface Row {
+  what: string;
+  seconds: number;
+  /** Most batches waiting in the queue in front of the mappers at once. */
+  queued: number;
+  report: SyncReport;
+  sourceCalls: number;
+  targetCalls: number;
+  rss: number;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(ROOT, 'dist', 'nodes', 'sf-collect.js'))) throw new Error('dist/nodes is missing: run npm run build first');
+  const embed = (await import(path.join(ROOT, 'scripts', 'demo', 'node-red-embed.mjs'))) as Embed;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'orgbridge-sync-bench-'));
+  let emulator: ChildProcess | undefined;
+  let nodeRed: Awaited<ReturnType<Embed['startNodeRed']>> | undefined;
+  const warnings: string[] = [];
+  try {
+    const started = await startEmulatorChild();
+    emulator = started.child;
+    const { info } = started;
+    const g = info.generated;
+    console.log(`sync bench (example 05 in Node-RED): ${fmtInt(g.accounts)} accounts, ${fmtInt(g.contacts)} contacts, ${fmtInt(g.opportunities)} opportunities (${fmtInt(g.total)} records, hierarchies ${g.maxDepth} deep); batches of ${BATCH}, ${IN_FLIGHT} write calls at once`);
+    console.log(machineSummary());
+
+    nodeRed = await embed.startNodeRed({ repoRoot: ROOT, userDir: path.join(dir, 'node-red'), port: 0, credentialSecret: 'bench', log: (line) => warnings.push(line) });
+    await embed.deployFlows(nodeRed.url, benchFlow(info));
+    await embed.waitForConnections(nodeRed.RED, ['sf-conn-hq', 'sf-conn-subsidiary']);
+    const RED = nodeRed.RED;
+    // The mappers compile against both orgs' describes at deploy: wait until the org counts settle.
+    let last = -1;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 300));
+      const calls = (await control<{ total: number }>(info, 'GET', '/orgs/subsidiary/api-calls')).total;
+      if (calls === last) break;
+      last = calls;
+    }
+
+    const reports: SyncReport[] = [];
+    RED.nodes.getNode('ex05-report-out')!.on('input', (msg) => reports.push(msg.payload as SyncReport));
+    const resync = async (what: string): Promise<Row> => {
+      await control(info, 'DELETE', '/orgs/hq/api-calls');
+      await control(info, 'DELETE', '/orgs/subsidiary/api-calls');
+      gc?.();
+      const before = reports.length;
+      // The delay node's queue (its `buffer`, an internal of the core node): how far reading runs
+      // ahead of mapping and writing, i.e. how much of the run waits in memory.
+      const gate = RED.nodes.getNode('ex05-gate') as unknown as { buffer?: unknown[] };
+      let queued = 0;
+      const probe = setInterval(() => (queued = Math.max(queued, gate.buffer?.length ?? 0)), 20);
+      const t0 = performance.now();
+      RED.nodes.getNode('ex05-resync')!.receive({});
+      while (reports.length === before) await new Promise((r) => setTimeout(r, 20));
+      const seconds = (performance.now() - t0) / 1000;
+      clearInterval(probe);
+      const report = reports[before]!;
+      if (report.status !== 'done') throw new Error(`${what}: ${JSON.stringify(report).slice(0, 2000)}`);
+      const sourceCalls = (await control<{ total: number }>(info, 'GET', '/orgs/hq/api-calls')).total;
+      const targetCalls = (await control<{ total: number }>(info, 'GET', '/orgs/subsidiary/api-calls')).total;
+      return { what, seconds, queued, report, sourceCalls, targetCalls, rss: peakRss() };
+    };
+
+    const rssBefore = process.memoryUsage().rss;
+    const rows = [await resync('first resync (all created)')];
+    const first = rows[0]!.report.totals;
+    if (first.collected !== g.total || first.created !== g.total) throw new Error(`first run: ${JSON.stringify(first)} of ${g.total} records`);
+    const accounts = await control<unknown[]>(info, 'GET', '/orgs/subsidiary/snapshot/Account');
+    if (accounts.length !== g.accounts) throw new Error(`the subsidiary holds ${accounts.length} accounts, not ${g.accounts}`);
+    rows.push(await resync('rerun (nothing changed)'));
+    const rerun = rows[1]!;
+    if (rerun.report.totals.unchanged !== g.total || rerun.targetCalls !== 0) throw new Error(`rerun: ${JSON.stringify(rerun.report.totals)}, ${rerun.targetCalls} calls to the target`);
+
+    printTable(
+      ['run', 'records', 'seconds', 'records/s', 'source calls', 'target calls', 'calls per 1,000', 'peak RSS', 'queued batches', 'outcome'],
+      rows.map((r) => {
+        const t = r.report.totals;
+        return [
+          r.what, fmtInt(t.collected), r.seconds.toFixed(2), fmtInt(t.collected / r.seconds), fmtInt(r.sourceCalls), fmtInt(r.targetCalls),
+          ((r.sourceCalls + r.targetCalls) / (t.collected / 1000)).toFixed(2), mb(r.rss), `${fmtInt(r.queued)} of ${fmtInt(r.report.batches)}`,
+          `created ${fmtInt(t.created)}, updated ${fmtInt(t.updated)}, unchanged ${fmtInt(t.unchanged)}, dead-lettered ${fmtInt(t.deadLettered)}`,
+        ];
+      }),
+    );
+    console.log('');
+    console.log(`Node-RED process: RSS ${mb(rssBefore)} when deployed, peak ${mb(peakRss())} (the emulator and its data are in another process)`);
+    const ledger = path.join(dir, 'node-red', 'orgbridge', 'ledger.sqlite');
+    if (existsSync(ledger)) console.log(`ledger: ${mb(statSync(ledger).size)}`);
+    console.log('the map-fields step alone: npm run bench map-fields');
+    const noise = warnings.filter((w) => !/Projects disabled|Encrypted credentials not found/.test(w));
+    if (noise.length) console.log(`\nNode-RED said:\n${noise.join('\n')}`);
+  } finally {
+    await nodeRed?.stop();
+    emulator?.stdin?.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--emulator')) {
+  emulatorChild().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
