@@ -18,7 +18,7 @@ import { startEmulator } from '../emulator/index.js';
 import { OrgConnection } from '../lib/connection/org-connection.js';
 import { checkConnection, HealthMonitor, type HealthCheckOptions } from '../lib/health/index.js';
 import { Ledger, type AvailabilitySample, type AvailabilityStatus } from '../lib/ledger/index.js';
-import { API_VERSION, BENCH_LOGIN, benchOrgSpec, fmtInt, fmtMs, gc, intEnv, machineSummary, percentile, printTable, timeCalls, unsetProxyEnv } from './support.js';
+import { API_VERSION, BENCH_LOGIN, BENCH_SECRETS, benchOrgSpec, fmtInt, fmtMs, gc, intEnv, machineSummary, percentile, printTable, timeCalls, unsetProxyEnv } from './support.js';
 
 unsetProxyEnv();
 
@@ -79,7 +79,7 @@ async function benchChecks(dir: string): Promise<void> {
     const org = emulator.org('bench');
     const conn = new OrgConnection(
       { name: 'bench', environment: 'custom', domain: emulator.loginUrl, apiVersion: API_VERSION, authFlow: 'password', clientId: BENCH_LOGIN.clientId, username: BENCH_LOGIN.username, callOptionsClient: 'OrgBridgeBench', apiBudgetPercent: 100 },
-      { clientSecret: BENCH_LOGIN.clientSecret, password: BENCH_LOGIN.password },
+      { ...BENCH_SECRETS },
     );
     const options: HealthCheckOptions = { degradedLatencyMs: 2000, degradedApiPercent: 90 };
 

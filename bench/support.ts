@@ -11,10 +11,15 @@ export const API_VERSION = '62.0';
 /** The bench org's integration user and connected app, for benches that log in like a real client. */
 export const BENCH_LOGIN = {
   username: 'integration@bench.test',
-  password: 'bench-integration-1',
+  password: 'bench-pass-1',
   clientId: 'bench-client',
   clientSecret: 'bench-secret',
 } as const;
+
+/** The same, split the way OrgBridge keeps them: the user for the org spec, the secrets for OrgConnection. */
+const { username, password, clientSecret } = BENCH_LOGIN;
+export const BENCH_USER = { username, password };
+export const BENCH_SECRETS = { clientSecret, password };
 
 /** `global.gc` when Node runs with --expose-gc; collecting before a figure keeps one phase's garbage out of the next. */
 export const gc = (globalThis as { gc?: () => void }).gc;
@@ -102,7 +107,7 @@ export function benchOrgSpec(extra: Partial<OrgSpec> = {}): OrgSpec {
     displayName: 'Bench Org',
     users: [
       { username: 'admin@bench.test', password: 'bench-admin-1', firstName: 'Bea', lastName: 'Admin' },
-      { username: BENCH_LOGIN.username, password: BENCH_LOGIN.password, lastName: 'Integration', integration: true },
+      { ...BENCH_USER, lastName: 'Integration', integration: true },
     ],
     apps: [{ name: 'Bench', clientId: BENCH_LOGIN.clientId, clientSecret: BENCH_LOGIN.clientSecret }],
     ...extra,

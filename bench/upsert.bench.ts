@@ -21,7 +21,7 @@ import { OrgConnection } from '../lib/connection/org-connection.js';
 import { Ledger } from '../lib/ledger/index.js';
 import type { FieldValue, SyncRecord, TargetReference } from '../lib/sync/types.js';
 import { addMetrics, emptyMetrics, RecordWriter, type WriteMetrics } from '../lib/upsert/index.js';
-import { API_VERSION, BENCH_LOGIN, benchOrgSpec, fmtInt, gc, intEnv, machineSummary, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
+import { API_VERSION, BENCH_LOGIN, BENCH_SECRETS, benchOrgSpec, fmtInt, gc, intEnv, machineSummary, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
 
 unsetProxyEnv();
 
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const ledger = Ledger.open(path.join(dir, 'ledger.sqlite'));
   const target = new OrgConnection(
     { name: 'bench', environment: 'custom', domain: emulator.loginUrl, apiVersion: API_VERSION, authFlow: 'password', clientId: BENCH_LOGIN.clientId, username: BENCH_LOGIN.username, callOptionsClient: 'OrgBridgeBench', apiBudgetPercent: 100 },
-    { clientSecret: BENCH_LOGIN.clientSecret, password: BENCH_LOGIN.password },
+    { ...BENCH_SECRETS },
   );
   const total = ACCOUNTS + CONTACTS + OPPORTUNITIES;
   console.log(`RecordWriter benchmark: ${fmtInt(ACCOUNTS)} accounts + ${fmtInt(CONTACTS)} contacts + ${fmtInt(OPPORTUNITIES)} opportunities, write() of ${fmtInt(BATCH)}, ${IN_FLIGHT} calls in flight`);

@@ -109,7 +109,7 @@ export function flowLabel(flow: AuthFlow): string {
     jwt: 'JWT bearer',
     'client-credentials': 'client credentials',
     'refresh-token': 'refresh token',
-    password: 'username-password',
+    password: 'username and password',
     'access-token': 'access token',
   }[flow] ?? flow;
 }
