@@ -84,6 +84,24 @@ export class BatchWriter {
     }
   }
 
+  /**
+   * Files every record of a batch the node could not even start on (its queue was full, or it was
+   * stopped) as transient dead letters, so nothing vanishes: a `retry-dead-letters` message writes
+   * them later. Returns how many were filed.
+   */
+  async fileUnwritten(input: BatchInput, errorCode: string, message: string): Promise<number> {
+    const { target, ledger } = this.options;
+    // Filed under the org a replay will look in; an org that cannot be reached is known by its login key.
+    const targetOrg = await this.targetOrgId().catch(() => loginKeyOf(target));
+    const letters: NewDeadLetter[] = input.records.map((record, i) => ({
+      sourceOrg: input.sourceOrgs[i]!, targetOrg, sourceId: record.sourceId, object: record.object,
+      targetObject: record.target?.object ?? record.object, operation: String(record.operation ?? ''), record,
+      errorCode, message, category: 'transient', fields: [], attempts: 0,
+    }));
+    if (letters.length) ledger.addDeadLetters(letters);
+    return letters.length;
+  }
+
   private writerFor(sourceOrg: string, targetOrg: string): RecordWriter {
     const key = `${sourceOrg.slice(0, 15)}>${targetOrg}`;
     let writer = this.writers.get(key);

@@ -149,13 +149,28 @@ export default function register(RED: NodeAPI): void {
         });
     };
 
+    /**
+     * The error for a batch the node will not write (busy, stopped). Its records are filed as
+     * transient dead letters first, so they can be replayed instead of being lost.
+     */
+    const refuse = async (job: Pick<Job, 'msg'>, code: string, reason: string): Promise<Error> => {
+      if (!writer || job.msg.topic === RETRY_TOPIC) return new Error(reason);
+      try {
+        const filed = await writer.fileUnwritten(batchInput(job.msg.payload, (job.msg as { s2s?: unknown }).s2s), code, reason);
+        return new Error(`${reason}. ${RED._('sf-upsert-out.errors.filed', { count: filed })}`);
+      } catch (err) {
+        // An invalid payload has no records to file: say what is wrong with it instead.
+        return err instanceof InputProblem ? errorOf(err) : new Error(`${reason} (${(err as Error).message})`);
+      }
+    };
+
     node.on('input', (msg, send, done) => {
       if (closing) {
         done(new Error(RED._('sf-upsert-out.errors.closing')));
         return;
       }
       if (queue.length >= MAX_QUEUED) {
-        done(new Error(RED._('sf-upsert-out.errors.busy', { max: MAX_QUEUED })));
+        void refuse({ msg }, 'BUSY', RED._('sf-upsert-out.errors.busy', { max: MAX_QUEUED })).then(done);
         return;
       }
       queue.push({ msg, send: send as Job['send'], done });
@@ -165,7 +180,8 @@ export default function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       org?.off('state', onState);
-      for (const job of queue.splice(0)) job.done(new Error(RED._('sf-upsert-out.errors.closing')));
+      // Filed before the lease is released: `finish` waits for them with the batch in progress.
+      const refused = queue.splice(0).map((job) => refuse(job, 'STOPPED', RED._('sf-upsert-out.errors.closing')).then((err) => job.done(err)));
       for (const wake of [...sleepers]) wake();
       let finished = false;
       const finish = () => {
@@ -176,8 +192,7 @@ export default function register(RED: NodeAPI): void {
         done();
       };
       const timer = setTimeout(finish, CLOSE_WAIT_MS);
-      if (current) void current.then(finish);
-      else finish();
+      void Promise.all([current, ...refused]).then(finish);
     });
   }
 

@@ -290,14 +290,23 @@ describe('sf-upsert-out node', () => {
     expect(failures).to.have.length(1);
   });
 
-  it('writes batches one at a time in arrival order and refuses more than 20 waiting', async () => {
+  it('writes batches one at a time in arrival order, and files a batch refused as busy as dead letters', async () => {
     await load();
     const node = helper.getNode('up');
-    for (let i = 0; i < 22; i++) node.receive({ _seq: i, payload: i === 0 ? [account(80)] : [], s2s: { source: { orgId: hq } } } as never);
+    const payloadOf = (i: number) => (i === 0 ? [account(80)] : i === 21 ? [account(81)] : []);
+    for (let i = 0; i < 22; i++) node.receive({ _seq: i, payload: payloadOf(i), s2s: { source: { orgId: hq } } } as never);
     await until(() => results.length === 21, '21 results');
     expect(results.map((m) => m._seq)).to.deep.equal(Array.from({ length: 21 }, (_, i) => i));
-    expect(caught.map((m) => [m._seq, m.error!.message])).to.deep.equal([[21, 'Error: sf-upsert-out.errors.busy']]);
+    expect(caught.map((m) => [m._seq, m.error!.message])).to.deep.equal([[21, 'Error: sf-upsert-out.errors.busy. sf-upsert-out.errors.filed']]);
     expect(outcomes(results[0]!)).to.deep.equal(['created']);
+    // The refused record is not lost: it waits as a transient dead letter, and a replay writes it.
+    const open = (await helper.request().get('/sf-upsert-out/dead-letters?status=open').expect(200)).body as { letters: DeadLetter[] };
+    const busy = open.letters.filter((l) => l.errorCode === 'BUSY');
+    expect(busy.map((l) => [l.sourceId, l.category])).to.deep.equal([[sid('001', 81), 'transient']]);
+    node.receive({ topic: 'retry-dead-letters', payload: {} } as never);
+    await until(() => results.length === 22, 'the replay result');
+    expect(outcomes(results[21]!)).to.deep.equal(['created']);
+    expect(byHqId('Account').has(sid('001', 81))).to.equal(true);
   });
 
   it('releases the ledger when closed', async () => {
