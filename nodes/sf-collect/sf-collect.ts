@@ -17,7 +17,7 @@ import {
   type CollectionRequest,
 } from '../../lib/collect/index.js';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
-import type { SfConnectionNode } from '../shared/types.js';
+import { orgOf } from '../shared/types.js';
 import { CollectInputError, requestFromMessage, settingsFromConfig } from './request.js';
 
 interface CollectConfig extends NodeDef {
@@ -72,9 +72,9 @@ export default function register(RED: NodeAPI): void {
     }
 
     const org = (): OrgConnection => {
-      const conn = config.connection ? (RED.nodes.getNode(config.connection) as SfConnectionNode | null) : null;
-      if (!conn?.org) throw new NoConnectionError(RED._('sf-collect.errors.no-connection'));
-      return conn.org;
+      const conn = orgOf(RED, config.connection);
+      if (!conn) throw new NoConnectionError(RED._('sf-collect.errors.no-connection'));
+      return conn;
     };
 
     let lastStatus = 0;
@@ -227,13 +227,9 @@ export default function register(RED: NodeAPI): void {
   const read = RED.auth.needsPermission('sf-collect.read');
 
   const deployedOrg = (req: Request, res: Response): OrgConnection | undefined => {
-    const id = (req.query as Record<string, unknown>).connection;
-    const conn = typeof id === 'string' && id ? (RED.nodes.getNode(id) as SfConnectionNode | null) : null;
-    if (!conn || conn.type !== 'sf-connection' || !conn.org) {
-      res.status(400).json({ error: RED._('sf-collect.errors.deploy-connection') });
-      return undefined;
-    }
-    return conn.org;
+    const org = orgOf(RED, (req.query as Record<string, unknown>).connection);
+    if (!org) res.status(400).json({ error: RED._('sf-collect.errors.deploy-connection') });
+    return org;
   };
 
   RED.httpAdmin.get('/sf-collect/objects', read, (req: Request, res: Response) => {

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import { HealthMonitor, orgStatusEvent, type CheckResult, type StatusTransition } from '../../lib/health/index.js';
 import { ledgerLease } from '../shared/ledger.js';
-import type { SfConnectionNode } from '../shared/types.js';
+import { orgOf } from '../shared/types.js';
 
 interface HealthCheckConfig extends NodeDef {
   connection: string;
@@ -42,7 +42,7 @@ export default function register(RED: NodeAPI): void {
       const ids: string[] = [];
       if (config.allConnections) RED.nodes.eachNode((n) => void (n.type === 'sf-connection' && ids.push(n.id)));
       else if (config.connection) ids.push(config.connection);
-      return ids.map((id) => (RED.nodes.getNode(id) as SfConnectionNode | null)?.org).filter((o): o is OrgConnection => !!o);
+      return ids.map((id) => orgOf(RED, id)).filter((o): o is OrgConnection => !!o);
     };
 
     const transitionMessage = (t: StatusTransition): NodeMessage => ({ topic: t.orgName, payload: t } as NodeMessage);
@@ -69,7 +69,7 @@ export default function register(RED: NodeAPI): void {
 
     const publish = async (transitions: StatusTransition[]) => {
       if (!config.publishConnection || !transitions.length) return;
-      const target = (RED.nodes.getNode(config.publishConnection) as SfConnectionNode | null)?.org;
+      const target = orgOf(RED, config.publishConnection);
       if (!target) return;
       const event = config.publishEvent || 'Org_Status__e';
       for (const t of transitions) {

@@ -4,7 +4,7 @@ import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import {
   MAPPING_TEMPLATES, MappingError, parseMapping, redJsonataEvaluator, suggestFieldMappings, type RedJsonataUtil,
 } from '../../lib/mapping/index.js';
-import type { SfConnectionNode } from '../shared/types.js';
+import { orgOf } from '../shared/types.js';
 import { compileForOrgs } from './compile-orgs.js';
 import { OrgDescribes, summarize } from './describes.js';
 
@@ -32,7 +32,7 @@ export function registerAdminEndpoints(RED: NodeAPI): void {
 
   function describesOf(id: unknown, what: string): OrgDescribes {
     if (typeof id !== 'string' || !id) throw new HttpError(400, RED._('sf-map-fields.errors.choose-connection', { what }));
-    const org = (RED.nodes.getNode(id) as SfConnectionNode | null)?.org;
+    const org = orgOf(RED, id);
     if (!org) throw new HttpError(400, RED._('sf-map-fields.errors.deploy-connection'));
     let d = cache.get(org);
     if (!d) cache.set(org, (d = new OrgDescribes(org, EDITOR_DESCRIBE_TTL_MS)));

@@ -5,7 +5,7 @@ import {
   type CompiledMapping, type Mapping, type RedJsonataUtil, type TemplateName,
 } from '../../lib/mapping/index.js';
 import type { BatchMeta, SyncRecord } from '../../lib/sync/types.js';
-import type { SfConnectionNode } from '../shared/types.js';
+import { orgOf } from '../shared/types.js';
 import { registerAdminEndpoints } from './admin.js';
 import { PayloadError, mergeBatch, syncRecordsOf, withReferences, type MappedBatchMeta } from './batch.js';
 import { compileForOrgs } from './compile-orgs.js';
@@ -56,7 +56,7 @@ export default function register(RED: NodeAPI): void {
       node.status({ fill: 'red', shape: 'dot', text: status });
     };
 
-    const org = (id: string): OrgConnection | undefined => (id ? (RED.nodes.getNode(id) as SfConnectionNode | null)?.org : undefined);
+    const org = (id: string): OrgConnection | undefined => (id ? orgOf(RED, id) : undefined);
 
     const showTotals = () => {
       node.status({ fill: totals.rejected ? 'yellow' : 'green', shape: 'dot', text: RED._('sf-map-fields.status.counts', totals) });

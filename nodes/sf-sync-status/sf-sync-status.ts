@@ -5,7 +5,7 @@ import {
   type StatusQuery, type StatusReport, type WriteSample,
 } from '../../lib/status/index.js';
 import { ledgerLease } from '../shared/ledger.js';
-import type { SfConnectionNode } from '../shared/types.js';
+import { orgOf } from '../shared/types.js';
 
 interface SyncStatusConfig extends NodeDef {
   interval: string | number;
@@ -37,7 +37,7 @@ export default function register(RED: NodeAPI): void {
     const live = new LiveMetrics();
 
     const connectionOf = (id: string) => {
-      const org = (RED.nodes.getNode(id) as SfConnectionNode | null)?.org;
+      const org = orgOf(RED, id);
       if (!org) throw new Error(RED._('sf-sync-status.errors.no-connection'));
       return org;
     };
@@ -45,7 +45,7 @@ export default function register(RED: NodeAPI): void {
     /** The org Id of a filter connection when known without a call: logged in, or linked by a health check. */
     const knownOrgId = (id: string): string | undefined => {
       if (!id) return undefined;
-      const org = (RED.nodes.getNode(id) as SfConnectionNode | null)?.org;
+      const org = orgOf(RED, id);
       if (!org) return undefined;
       const known = org.identity?.orgId ?? lease.ledger.orgIdForLoginKey(loginKeyOf(org));
       return known && !isPlaceholderOrgId(known) ? known : undefined;
@@ -68,7 +68,7 @@ export default function register(RED: NodeAPI): void {
       const names = new Map<string, string>();
       RED.nodes.eachNode((n) => {
         if (n.type !== 'sf-connection') return;
-        const org = (RED.nodes.getNode(n.id) as SfConnectionNode | null)?.org;
+        const org = orgOf(RED, n.id);
         const ident = org?.identity;
         if (org && ident?.orgId) names.set(ident.orgId, org.settings.name || ident.orgName || ident.orgId);
       });

@@ -3,7 +3,7 @@ import type { StateChange } from '../../lib/connection/org-connection.js';
 import type { WriteMetrics, WriteReport } from '../../lib/upsert/index.js';
 import type { RecordResult } from '../../lib/sync/types.js';
 import { ledgerLease } from '../shared/ledger.js';
-import type { SfConnectionNode } from '../shared/types.js';
+import { orgOf } from '../shared/types.js';
 import { BatchWriter } from './batch-writer.js';
 import { registerDeadLetterApi } from './dead-letter-api.js';
 import { batchInput, InputProblem, replayRequest, wholeNumber } from './input.js';
@@ -33,7 +33,7 @@ export default function register(RED: NodeAPI): void {
   function SfUpsertOut(this: Node, config: UpsertOutConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const org = (RED.nodes.getNode(config.connection) as SfConnectionNode | null)?.org;
+    const org = orgOf(RED, config.connection);
     const lease = ledgerLease(RED);
     let closing = false;
     const queue: Job[] = [];

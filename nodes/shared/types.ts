@@ -1,4 +1,4 @@
-import type { Node, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { ConnectionState, OrgConnection } from '../../lib/connection/org-connection.js';
 import type { ConnectionSecrets } from '../../lib/connection/settings.js';
 
@@ -35,4 +35,14 @@ export function statusFor(state: ConnectionState, detail?: string): { fill: 'gre
     default:
       return { fill: 'grey', shape: 'ring', text: 'sf-connection.status.idle' };
   }
+}
+
+/**
+ * The shared OrgConnection of a deployed sf-connection config node, or undefined when the id is
+ * empty, unknown (not deployed yet) or names a node of another type.
+ */
+export function orgOf(RED: NodeAPI, id: unknown): OrgConnection | undefined {
+  if (typeof id !== 'string' || !id) return undefined;
+  const node = RED.nodes.getNode(id) as SfConnectionNode | null;
+  return node?.type === 'sf-connection' ? node.org : undefined;
 }

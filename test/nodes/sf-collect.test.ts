@@ -4,7 +4,7 @@ import { DEMO_CREDENTIALS, startDemoEmulator, type Emulator } from '../../emulat
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import type { BatchMeta, SyncRecord } from '../../lib/sync/types.js';
 import { hqConnection, idOf } from '../lib/collect/helpers.js';
-import { builtNode, helper } from '../support/node-red.js';
+import { builtNode, helper, until } from '../support/node-red.js';
 
 const require = createRequire(__filename);
 const sfConnection = builtNode('sf-connection');
@@ -48,13 +48,6 @@ function received(id: string, into: Msg[] = []): Msg[] {
   return into;
 }
 
-async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (pred()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Emulator, ObjectDef } from '../../emulator/index.js';
 import { startTestEmulator, testOrgSpec } from '../support/emulator.js';
-import { builtNode, helper } from '../support/node-red.js';
+import { builtNode, collect, helper, until } from '../support/node-red.js';
 
 const sfConnection = builtNode('sf-connection');
 const sfHealthCheck = builtNode('sf-health-check');
@@ -26,19 +26,7 @@ interface Msg {
 }
 
 /** Collects the messages a helper node receives. */
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  (helper.getNode(id) as unknown as NodeJS.EventEmitter).on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
-async function until(pred: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (pred()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('sf-health-check node', () => {
   let emulator: Emulator;
@@ -77,8 +65,8 @@ describe('sf-health-check node', () => {
 
   it('checks on input: a report on output 2, and the first status as a change on output 1', async () => {
     await helper.load([sfConnection, sfHealthCheck] as never, flow({}), creds);
-    const changes = collect('changes');
-    const reports = collect('reports');
+    const changes = collect<Msg>('changes');
+    const reports = collect<Msg>('reports');
     helper.getNode('hc').receive({ payload: 'check', topic: 'manual' } as never);
     await until(() => reports.length === 1, 'a report');
     const report = reports[0]!.payload as Array<Record<string, unknown>>;
@@ -95,8 +83,8 @@ describe('sf-health-check node', () => {
 
   it('reports an org going down and coming back as transitions with severity and reason', async () => {
     await helper.load([sfConnection, sfHealthCheck] as never, flow({}), creds);
-    const changes = collect('changes');
-    const reports = collect('reports');
+    const changes = collect<Msg>('changes');
+    const reports = collect<Msg>('reports');
     const check = async (n: number) => {
       helper.getNode('hc').receive({ payload: n } as never);
       await until(() => reports.length === n, `report ${n}`);
@@ -119,8 +107,8 @@ describe('sf-health-check node', () => {
     const flowWithPassword: Array<Record<string, unknown>> = flow({});
     flowWithPassword[1] = { ...conn('connA', 'alpha'), authFlow: 'password', username: 'integration@alpha.test', domain: emulator.loginUrl };
     await helper.load([sfConnection, sfHealthCheck] as never, flowWithPassword as never, { connA: secrets });
-    const changes = collect('changes');
-    const reports = collect('reports');
+    const changes = collect<Msg>('changes');
+    const reports = collect<Msg>('reports');
     helper.getNode('hc').receive({ payload: 1 } as never);
     await until(() => reports.length === 1, 'a report');
     const report = (reports[0]!.payload as Array<{ status: string; reason: string }>)[0]!;
@@ -139,7 +127,7 @@ describe('sf-health-check node', () => {
 
   it('checks every sf-connection when asked to', async () => {
     await helper.load([sfConnection, sfHealthCheck] as never, flow({ connection: '', allConnections: true }), creds);
-    const reports = collect('reports');
+    const reports = collect<Msg>('reports');
     helper.getNode('hc').receive({ payload: 1 } as never);
     await until(() => reports.length === 1, 'a report');
     const names = (reports[0]!.payload as Array<{ orgName: string; status: string }>).map((r) => `${r.orgName}:${r.status}`).sort();
@@ -148,7 +136,7 @@ describe('sf-health-check node', () => {
 
   it('fails through Catch when it has no connection to check', async () => {
     await helper.load([sfConnection, sfHealthCheck] as never, flow({ connection: '' }), creds);
-    const caught = collect('caught');
+    const caught = collect<Msg>('caught');
     helper.getNode('hc').receive({ payload: 1 } as never);
     await until(() => caught.length === 1, 'a caught error');
     expect(caught[0]!.error!.message).to.match(/sf-health-check.errors.no-connection$/);
@@ -156,7 +144,7 @@ describe('sf-health-check node', () => {
 
   it('publishes status changes as a platform event into a chosen org', async () => {
     await helper.load([sfConnection, sfHealthCheck] as never, flow({ connection: 'connB', publishConnection: 'connA' }), creds);
-    const reports = collect('reports');
+    const reports = collect<Msg>('reports');
     helper.getNode('hc').receive({ payload: 1 } as never);
     await until(() => reports.length === 1, 'a report');
     const stats = (await (await fetch(`${emulator.loginUrl}/__emulator__/orgs/alpha/streaming`)).json()) as { retainedByChannel: Record<string, number> };
@@ -165,7 +153,7 @@ describe('sf-health-check node', () => {
 
   it('checks on its schedule and shows the result in the node status', async () => {
     await helper.load([sfConnection, sfHealthCheck] as never, flow({ interval: '5' }), creds);
-    const reports = collect('reports');
+    const reports = collect<Msg>('reports');
     await until(() => reports.length >= 1, 'the first scheduled check');
     const status = helper.getNode('hc') as unknown as { status: { lastCall: { args: Array<{ fill: string; text: string }> } } };
     await until(() => status.status.lastCall?.args[0]?.fill === 'green', 'a green status');

@@ -3,7 +3,7 @@ import { DEMO_CREDENTIALS, startDemoEmulator } from '../../emulator/data/demo-or
 import type { Emulator } from '../../emulator/index.js';
 import { MAPPING_TEMPLATES, mappingHash, mappingTemplate, type Mapping, type RejectedRecord } from '../../lib/mapping/index.js';
 import type { SyncRecord } from '../../lib/sync/types.js';
-import { builtNode, helper } from '../support/node-red.js';
+import { builtNode, collect, helper, until } from '../support/node-red.js';
 
 // jsforce would send even loopback traffic through a proxy.
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -21,19 +21,7 @@ interface Msg {
 type Spied = { args: unknown[][]; thisValues: unknown[]; lastCall: { args: unknown[] } };
 type Status = { fill: string; shape: string; text: string };
 
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  (helper.getNode(id) as unknown as NodeJS.EventEmitter).on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
-async function until(pred: () => boolean, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (pred()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** What a spied Node method was called with by one node (the spies sit on Node.prototype). */
 function callsOf(id: string, method: 'error' | 'warn' | 'status'): unknown[][] {
@@ -90,9 +78,9 @@ describe('sf-map-fields node', () => {
   let caught: Msg[];
   async function load(node: Record<string, unknown>, tab: Record<string, unknown> = {}) {
     await helper.load([sfConnection, sfMapFields] as never, flow(node, tab) as never, creds);
-    mapped = collect('mapped');
-    rejected = collect('rejected');
-    caught = collect('caught');
+    mapped = collect<Msg>('mapped');
+    rejected = collect<Msg>('rejected');
+    caught = collect<Msg>('caught');
   }
   const withMapping = (m: Mapping) => ({ mapping: JSON.stringify(m) });
 
@@ -271,7 +259,7 @@ describe('sf-map-fields node', () => {
     try {
       helper.getNode('map').receive({ payload: big, topic: 'big' } as never);
       helper.getNode('map').receive({ payload: small, topic: 'small' } as never);
-      await until(() => mapped.length === 2, 'both batches', 2000);
+      await until(() => mapped.length === 2, 'both batches', 50_000);
     } finally {
       clearInterval(timer);
     }

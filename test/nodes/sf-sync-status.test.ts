@@ -7,7 +7,7 @@ import type { Emulator } from '../../emulator/index.js';
 import { Ledger, RECORD_LEVEL } from '../../lib/ledger/index.js';
 import { STATUS_CSV_COLUMNS, type StatusChartPoint, type StatusReport, type StatusTableRow } from '../../lib/status/index.js';
 import { startTestEmulator, testOrgSpec } from '../support/emulator.js';
-import { builtNode, helper } from '../support/node-red.js';
+import { builtNode, collect, helper, until } from '../support/node-red.js';
 
 const sfConnection = builtNode('sf-connection');
 const sfSyncStatus = builtNode('sf-sync-status');
@@ -25,19 +25,7 @@ interface Msg {
 }
 
 /** Collects the messages a helper node receives. */
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  (helper.getNode(id) as unknown as NodeJS.EventEmitter).on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
-async function until(pred: () => boolean, what: string, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (pred()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -110,8 +98,8 @@ describe('sf-sync-status node', () => {
   it('answers any message with the status table, and shows the window in its status', async () => {
     fillLedger(standard);
     await helper.load(sfSyncStatus as never, flow());
-    const reports = collect('reports');
-    const dash = collect('dash');
+    const reports = collect<Msg>('reports');
+    const dash = collect<Msg>('dash');
     helper.getNode('st').receive({ payload: 'now', topic: 'manual' } as never);
     await until(() => reports.length === 1, 'a report');
     expect(reports[0]!.topic).to.equal('manual');
@@ -134,7 +122,7 @@ describe('sf-sync-status node', () => {
   it('answers topic csv with the status CSV and a file name', async () => {
     fillLedger(standard);
     await helper.load(sfSyncStatus as never, flow());
-    const reports = collect('reports');
+    const reports = collect<Msg>('reports');
     helper.getNode('st').receive({ topic: 'csv', payload: '' } as never);
     await until(() => reports.length === 1, 'a CSV');
     const csv = reports[0]!.payload as string;
@@ -148,7 +136,7 @@ describe('sf-sync-status node', () => {
   it('answers topic dead-letters-csv with the dead letters of the window', async () => {
     fillLedger(standard);
     await helper.load(sfSyncStatus as never, flow());
-    const reports = collect('reports');
+    const reports = collect<Msg>('reports');
     helper.getNode('st').receive({ topic: 'dead-letters-csv', payload: '' } as never);
     await until(() => reports.length === 1, 'a dead letters CSV');
     expect(reports[0]!.filename).to.match(/^dead-letters-\d{8}-\d{4}Z\.csv$/);
@@ -160,9 +148,9 @@ describe('sf-sync-status node', () => {
   it('sends a ui-table and a ui-chart message on its schedule', async () => {
     fillLedger(standard);
     await helper.load(sfSyncStatus as never, flow({ interval: '5' }));
-    const reports = collect('reports');
-    const dash = collect('dash');
-    await until(() => dash.length >= 2, 'the first scheduled dashboard messages', 160);
+    const reports = collect<Msg>('reports');
+    const dash = collect<Msg>('dash');
+    await until(() => dash.length >= 2, 'the first scheduled dashboard messages', 4_000);
     expect(dash.slice(0, 2).map((m) => [m.topic, m.action])).to.deep.equal([['table', 'replace'], ['chart', 'replace']]);
     const rows = dash[0]!.payload as StatusTableRow[];
     expect(rows).to.deep.equal([{
@@ -179,8 +167,8 @@ describe('sf-sync-status node', () => {
   it('sends the dashboard messages on topic dashboard when it has no schedule', async () => {
     fillLedger(standard);
     await helper.load(sfSyncStatus as never, flow());
-    const reports = collect('reports');
-    const dash = collect('dash');
+    const reports = collect<Msg>('reports');
+    const dash = collect<Msg>('dash');
     helper.getNode('st').receive({ topic: 'dashboard' } as never);
     await until(() => dash.length === 2, 'dashboard messages');
     expect(dash.map((m) => m.topic)).to.deep.equal(['table', 'chart']);
@@ -190,7 +178,7 @@ describe('sf-sync-status node', () => {
   it('counts write metrics it is fed without answering them, and reports the API calls', async () => {
     fillLedger(standard);
     await helper.load(sfSyncStatus as never, flow());
-    const reports = collect('reports');
+    const reports = collect<Msg>('reports');
     const node = helper.getNode('st');
     node.receive(written(200, 1) as never);
     node.receive(written(50, 2, { topic: 'Account' }) as never);
@@ -209,7 +197,7 @@ describe('sf-sync-status node', () => {
 
   it('fails through Catch when a filter connection is not there', async () => {
     await helper.load(sfSyncStatus as never, flow({ targetConnection: 'gone' }));
-    const caught = collect('caught');
+    const caught = collect<Msg>('caught');
     helper.getNode('st').receive({ payload: 1 } as never);
     await until(() => caught.length === 1, 'a caught error');
     expect(caught[0]!.error!.message).to.match(/sf-sync-status.errors.no-connection$/);
@@ -217,7 +205,7 @@ describe('sf-sync-status node', () => {
 
   it('stops its schedule and releases the ledger when closed', async () => {
     await helper.load(sfSyncStatus as never, flow({ interval: '5' }));
-    const dash = collect('dash');
+    const dash = collect<Msg>('dash');
     // The node runs from the built bundle, with its own ledger registry: closing shows as SQLite
     // removing the write-ahead log when its last connection to the file closes.
     expect(existsSync(`${ledgerPath}-wal`)).to.equal(true);
@@ -249,7 +237,7 @@ describe('sf-sync-status node', () => {
       await helper.load([sfConnection, sfSyncStatus] as never, flow({ sourceConnection: 'connA', targetConnection: 'connB' }, [conn('connA', 'alpha'), conn('connB', 'beta')]), {
         connA: { clientSecret: 'secret-alpha' }, connB: { clientSecret: 'secret-beta' },
       });
-      const reports = collect('reports');
+      const reports = collect<Msg>('reports');
       helper.getNode('st').receive({ payload: 1 } as never);
       await until(() => reports.length === 1, 'a report');
       const r = reports[0]!.payload as StatusReport;

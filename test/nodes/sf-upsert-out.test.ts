@@ -6,7 +6,7 @@ import { DEMO_CREDENTIALS, startDemoEmulator, type Emulator } from '../../emulat
 import { Ledger, type DeadLetter } from '../../lib/ledger/index.js';
 import type { FieldValue, RecordResult, SyncRecord, TargetReference } from '../../lib/sync/types.js';
 import type { WriteMetrics } from '../../lib/upsert/index.js';
-import { builtNode, helper } from '../support/node-red.js';
+import { builtNode, collect, helper, until } from '../support/node-red.js';
 
 // jsforce would send even loopback traffic through a proxy.
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -25,19 +25,7 @@ interface Msg {
 
 type Spied = { args: unknown[][] };
 
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  (helper.getNode(id) as unknown as NodeJS.EventEmitter).on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
-async function until(pred: () => boolean, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (pred()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** An 18-character HQ-side Id; `n` keeps records of one object apart and clear of the demo data. */
 const sid = (prefix: string, n: number) => `${prefix}7T${String(n).padStart(10, '0')}UPS`;
@@ -108,9 +96,9 @@ describe('sf-upsert-out node', () => {
   let caught: Msg[];
   async function load(node: Record<string, unknown> = {}) {
     await helper.load([sfConnection, sfUpsertOut] as never, flow(node), creds);
-    results = collect('results');
-    failures = collect('failures');
-    caught = collect('caught');
+    results = collect<Msg>('results');
+    failures = collect<Msg>('failures');
+    caught = collect<Msg>('caught');
   }
   /** Sends one message and waits for its answer on output 1. */
   async function write(payload: unknown, extra: Record<string, unknown> = {}): Promise<Msg> {
