@@ -18,7 +18,7 @@ import {
 } from '../../lib/collect/index.js';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import { orgOf } from '../shared/types.js';
-import { CollectInputError, requestFromMessage, settingsFromConfig } from './request.js';
+import { CollectInputError, requestFromMessage, settingsFromConfig } from '../../lib/collect/request.js';
 
 interface CollectConfig extends NodeDef {
   connection: string;

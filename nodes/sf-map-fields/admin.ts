@@ -5,8 +5,8 @@ import {
   MAPPING_TEMPLATES, MappingError, parseMapping, redJsonataEvaluator, suggestFieldMappings, type RedJsonataUtil,
 } from '../../lib/mapping/index.js';
 import { orgOf } from '../shared/types.js';
-import { compileForOrgs } from './compile-orgs.js';
-import { OrgDescribes, summarize } from './describes.js';
+import { compileForOrgs } from '../../lib/mapping/compile-for-orgs.js';
+import { OrgDescribes, summarize } from '../../lib/mapping/org-describes.js';
 
 /** Long enough for one editing session's pickers, short enough to see a field added in Setup. */
 const EDITOR_DESCRIBE_TTL_MS = 2 * 60_000;

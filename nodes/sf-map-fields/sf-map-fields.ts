@@ -8,8 +8,8 @@ import type { BatchMeta, SyncRecord } from '../../lib/sync/types.js';
 import { orgOf } from '../shared/types.js';
 import { registerAdminEndpoints } from './admin.js';
 import { PayloadError, mergeBatch, syncRecordsOf, withReferences, type MappedBatchMeta } from './batch.js';
-import { compileForOrgs } from './compile-orgs.js';
-import { OrgDescribes } from './describes.js';
+import { compileForOrgs } from '../../lib/mapping/compile-for-orgs.js';
+import { OrgDescribes } from '../../lib/mapping/org-describes.js';
 
 interface MapFieldsConfig extends NodeDef {
   source: string;

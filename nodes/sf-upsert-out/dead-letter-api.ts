@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { NodeAPI, NodeMessage } from 'node-red';
 import { DEAD_LETTER_STATUSES, type DeadLetterFilter, type DeadLetterStatus, type Ledger } from '../../lib/ledger/index.js';
 import { ledgerLease } from '../shared/ledger.js';
-import { MAX_REPLAY } from './input.js';
+import { MAX_REPLAY } from '../../lib/upsert/batch-input.js';
 
 const DEFAULT_PAGE = 100;
 

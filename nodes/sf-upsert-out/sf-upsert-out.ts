@@ -4,9 +4,9 @@ import type { WriteMetrics, WriteReport } from '../../lib/upsert/index.js';
 import type { RecordResult } from '../../lib/sync/types.js';
 import { ledgerLease } from '../shared/ledger.js';
 import { orgOf } from '../shared/types.js';
-import { BatchWriter } from './batch-writer.js';
+import { BatchWriter } from '../../lib/upsert/batch-writer.js';
 import { registerDeadLetterApi } from './dead-letter-api.js';
-import { batchInput, InputProblem, replayRequest, wholeNumber } from './input.js';
+import { batchInput, InputProblem, replayRequest, wholeNumber } from '../../lib/upsert/batch-input.js';
 
 interface UpsertOutConfig extends NodeDef {
   connection: string;

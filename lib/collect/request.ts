@@ -14,7 +14,7 @@ import {
   soqlIdentifier,
   type CollectionRequest,
   type Filter,
-} from '../../lib/collect/index.js';
+} from './index.js';
 
 export type CollectMode = 'ids' | 'filter' | 'all';
 export type ParentsMode = 'all' | 'none' | 'listed';

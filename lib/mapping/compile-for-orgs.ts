@@ -1,5 +1,5 @@
-import { compileMapping, type CompiledMapping, type ExpressionEvaluator, type Mapping, type ObjectDescribe } from '../../lib/mapping/index.js';
-import type { OrgDescribes } from './describes.js';
+import { compileMapping, type CompiledMapping, type ExpressionEvaluator, type Mapping, type ObjectDescribe } from './index.js';
+import type { OrgDescribes } from './org-describes.js';
 
 /**
  * Compiles `mapping` against what the two orgs say: the source object in the source org, the target

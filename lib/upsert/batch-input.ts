@@ -1,4 +1,4 @@
-import type { SyncRecord } from '../../lib/sync/types.js';
+import type { SyncRecord } from '../sync/types.js';
 
 /** Most dead letters one replay message takes; the ledger's page size, so one replay stays one bounded batch. */
 export const MAX_REPLAY = 1000;

@@ -1,9 +1,9 @@
-import type { OrgConnection } from '../../lib/connection/org-connection.js';
-import { isPlaceholderOrgId, loginKeyOf } from '../../lib/health/org-key.js';
-import type { DeadLetter, DeadLetterFilter, Ledger, NewDeadLetter } from '../../lib/ledger/index.js';
-import { addMetrics, emptyMetrics, RecordWriter, type RetryPolicy, type WriteReport } from '../../lib/upsert/index.js';
-import type { RecordResult, SyncRecord } from '../../lib/sync/types.js';
-import { InputProblem, sameOrg, type BatchInput, type ReplayRequest } from './input.js';
+import type { OrgConnection } from '../connection/org-connection.js';
+import { isPlaceholderOrgId, loginKeyOf } from '../health/org-key.js';
+import type { DeadLetter, DeadLetterFilter, Ledger, NewDeadLetter } from '../ledger/index.js';
+import { addMetrics, emptyMetrics, RecordWriter, type RetryPolicy, type WriteReport } from './index.js';
+import type { RecordResult, SyncRecord } from '../sync/types.js';
+import { InputProblem, sameOrg, type BatchInput, type ReplayRequest } from './batch-input.js';
 
 export interface BatchWriterOptions {
   target: OrgConnection;

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { OrgConnection } from '../../lib/connection/org-connection.js';
-import type { DescribeField, ObjectDescribe } from '../../lib/mapping/index.js';
+import type { OrgConnection } from '../connection/org-connection.js';
+import type { DescribeField, ObjectDescribe } from './index.js';
 
 /** An object as the editor's object picker lists it. */
 export interface ObjectSummary {
