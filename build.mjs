@@ -1,6 +1,12 @@
-// Builds the package: the emulator (CommonJS, with its `s2s-emulator` command) and every Node-RED
-// node found under nodes/<type>/ (runtime CommonJS + editor IIFE inlined into <type>.html, with
-// icons and locales copied beside them, where Node-RED's loader looks for them).
+// Builds the package: the emulator (CommonJS, with its `s2s-emulator` command), the suite's shared
+// runtime (lib/ and nodes/shared/, one CommonJS module per source file), and every Node-RED node
+// found under nodes/<type>/ (runtime CommonJS + editor IIFE inlined into <type>.html, with icons and
+// locales copied beside them, where Node-RED's loader looks for them).
+//
+// The node files do not carry their own copies of lib/: every import of lib/ or nodes/shared/ is left
+// as a require() of the shared module, so Node.js loads each once per process whatever the number of
+// node types. A class (an error, the ledger registry, a cache keyed by connection) is then the same
+// class in every node; bundling lib/ into each node file would give each node a private copy.
 import { build } from 'esbuild';
 import { cp, mkdir, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -9,6 +15,57 @@ import path from 'node:path';
 const root = path.dirname(new URL(import.meta.url).pathname);
 const dist = path.join(root, 'dist');
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', sourcemap: 'linked', logLevel: 'warning' };
+
+/** Source folders whose modules form the shared runtime, and where each lands in dist/. */
+const SHARED = [
+  { src: path.join(root, 'lib'), out: path.join(dist, 'lib') },
+  // Browser code of the editors (nodes/shared/editor/) is bundled into each editor instead.
+  { src: path.join(root, 'nodes', 'shared'), out: path.join(dist, 'nodes', 'shared'), skip: (rel) => rel.startsWith(`editor${path.sep}`) },
+];
+
+async function sourceFiles(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await sourceFiles(file)));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(file);
+  }
+  return out;
+}
+
+/** lib/ and nodes/shared/ compiled file by file: each module once in dist/, required by whoever needs it. */
+async function buildShared() {
+  for (const { src, out, skip } of SHARED) {
+    const files = (await sourceFiles(src)).filter((f) => !skip?.(path.relative(src, f)));
+    await build({ entryPoints: files, outdir: out, outbase: src, bundle: false, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'linked', logLevel: 'warning' });
+  }
+}
+
+/** Where a source file of the shared runtime is found in dist/, or undefined for any other file. */
+function sharedOutput(file) {
+  for (const { src, out, skip } of SHARED) {
+    const rel = path.relative(src, file);
+    if (rel.startsWith('..') || path.isAbsolute(rel) || skip?.(rel)) continue;
+    return path.join(out, rel.replace(/\.ts$/, '.js'));
+  }
+  return undefined;
+}
+
+/** Resolves imports of the shared runtime from a node's bundle to a require() of its module in dist/. */
+function sharedRuntime(outDir) {
+  return {
+    name: 'shared-runtime',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const file = path.resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+        const target = sharedOutput(file);
+        if (!target) return undefined;
+        const rel = path.relative(outDir, target).split(path.sep).join('/');
+        return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+      });
+    },
+  };
+}
 
 async function buildEmulator() {
   await build({
@@ -28,6 +85,7 @@ async function buildNode(type) {
     ...common,
     entryPoints: [path.join(dir, `${type}.ts`)],
     outfile: path.join(out, `${type}.js`),
+    plugins: [sharedRuntime(out)],
     // node-red-node-test-helper calls the module itself, so export the initialiser, not {default}.
     footer: { js: 'if (module.exports && module.exports.default) { module.exports = module.exports.default; }' },
   });
@@ -63,6 +121,7 @@ async function main() {
   await rm(dist, { recursive: true, force: true });
   await mkdir(dist, { recursive: true });
   await buildEmulator();
+  await buildShared();
   const nodesDir = path.join(root, 'nodes');
   const types = existsSync(nodesDir)
     ? (await readdir(nodesDir)).filter((d) => existsSync(path.join(nodesDir, d, `${d}.ts`)))

@@ -2,6 +2,23 @@
  * Turns whatever jsforce, undici or Salesforce threw into a reason an admin can act on, with the
  * state it puts the connection in. Messages never carry secrets: known secret values are masked.
  */
+/** This integration has used its share of the org's daily API limit (the connection refuses calls). */
+export const API_BUDGET_EXCEEDED = 'API_BUDGET_EXCEEDED';
+/** The connection's settings are incomplete or wrong; nothing is sent until they are fixed. */
+export const CONFIGURATION = 'CONFIGURATION';
+
+/**
+ * The machine-readable code of any error the suite or Salesforce threw: our own `code`, else
+ * Salesforce's `errorCode`, else undefined. Errors are told apart by this, never by class.
+ */
+export function errorCode(err: unknown): string | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; errorCode?: unknown };
+  if (typeof e.code === 'string' && e.code) return e.code;
+  if (typeof e.errorCode === 'string' && e.errorCode) return e.errorCode;
+  return undefined;
+}
+
 export type FailureKind = 'auth' | 'config' | 'network' | 'limit' | 'server' | 'unknown';
 
 export interface ConnectionFailure {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Connection } from 'jsforce';
-import { describeFailure, maskSecrets, type ConnectionFailure } from './errors.js';
+import { API_BUDGET_EXCEEDED, CONFIGURATION, describeFailure, errorCode, maskSecrets, type ConnectionFailure } from './errors.js';
 import { jwtAssertion } from './jwt.js';
 import { loginUrlOf, settingsProblems, type ConnectionSecrets, type ConnectionSettings } from './settings.js';
 
@@ -34,7 +34,15 @@ export interface OrgIdentity {
   instanceUrl: string;
 }
 
+/**
+ * The connection's own refusals carry `code`, `kind` and `transient` like the failures it wraps, and
+ * are recognised by `code` (see errorCode): code, not class, is what stays true for an error that was
+ * copied into a message, a Catch node's msg.error or the ledger.
+ */
 export class ConfigurationError extends Error {
+  readonly code = CONFIGURATION;
+  readonly kind = 'config';
+  readonly transient = false;
   constructor(readonly problems: string[]) {
     super(`Connection settings are incomplete: ${problems.join('; ')}`);
     this.name = 'ConfigurationError';
@@ -42,6 +50,10 @@ export class ConfigurationError extends Error {
 }
 
 export class ApiBudgetExceededError extends Error {
+  readonly code = API_BUDGET_EXCEEDED;
+  readonly kind = 'limit';
+  /** It resets by itself (the daily limit is a rolling 24 hours), but not within a retry's wait. */
+  readonly transient = true;
   constructor(readonly usage: ApiUsage) {
     super(`API budget used up: ${usage.used} of ${usage.budget} calls this integration may use (org limit ${usage.limit}); waiting for the daily reset`);
     this.name = 'ApiBudgetExceededError';
@@ -177,7 +189,7 @@ export class OrgConnection extends EventEmitter {
   private async login(): Promise<Connection> {
     const problems = this.problems();
     if (problems.length) {
-      const failure: ConnectionFailure = { kind: 'config', code: 'CONFIGURATION', message: new ConfigurationError(problems).message, transient: false };
+      const failure: ConnectionFailure = { kind: 'config', code: CONFIGURATION, message: new ConfigurationError(problems).message, transient: false };
       this.setState('failed', failure);
       throw new ConfigurationError(problems);
     }
@@ -269,7 +281,8 @@ export class OrgConnection extends EventEmitter {
 
   /** `host` is where the failed call went: the login host while logging in, the instance after. */
   private fail(err: unknown, host: string): Error {
-    if (err instanceof ApiBudgetExceededError || err instanceof ConfigurationError) return err;
+    const code = errorCode(err);
+    if (code === API_BUDGET_EXCEEDED || code === CONFIGURATION) return err as Error;
     const failure = describeFailure(err, { host, secrets: Object.values(this.secrets) });
     if (failure.kind === 'network') {
       this.conn = undefined;

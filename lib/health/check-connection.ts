@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { ApiBudgetExceededError, ConfigurationError, type ApiUsage, type OrgConnection } from '../connection/org-connection.js';
+import { API_BUDGET_EXCEEDED, CONFIGURATION, errorCode } from '../connection/errors.js';
+import type { ApiBudgetExceededError, ApiUsage, OrgConnection } from '../connection/org-connection.js';
 import type { AvailabilityStatus } from '../ledger/index.js';
 import { severityOf, type HealthSample } from './health-sample.js';
 import { loginKeyOf } from './org-key.js';
@@ -24,8 +25,10 @@ interface LimitsBody {
   DailyApiRequests?: { Max: number; Remaining: number };
 }
 
+const CHECK_TIMEOUT = 'TIMEOUT';
+
 class CheckTimeoutError extends Error {
-  readonly code = 'TIMEOUT';
+  readonly code = CHECK_TIMEOUT;
 }
 
 interface Outcome {
@@ -71,7 +74,7 @@ export async function checkConnection(conn: OrgConnection, options: HealthCheckO
       outcome = usageOutcome(usage, latencyMs, options);
     } catch (err) {
       outcome = failureOutcome(err, conn);
-      if (err instanceof ApiBudgetExceededError) usage = err.usage;
+      if (errorCode(err) === API_BUDGET_EXCEEDED) usage = (err as ApiBudgetExceededError).usage;
     }
   }
 
@@ -112,7 +115,7 @@ function usageOutcome(usage: ApiUsage, latencyMs: number, options: HealthCheckOp
   const calls = `${usage.used} of ${usage.budget} calls (org limit ${usage.limit})`;
   if (usage.used >= usage.budget) {
     // Reachable, but every further call of this integration is refused until the daily reset.
-    return { status: 'unavailable', reachable: true, authenticated: true, code: 'API_BUDGET_EXCEEDED', reason: `API budget used up: ${calls}; calls resume after the daily reset` };
+    return { status: 'unavailable', reachable: true, authenticated: true, code: API_BUDGET_EXCEEDED, reason: `API budget used up: ${calls}; calls resume after the daily reset` };
   }
   const problems: string[] = [];
   if (latencyMs > options.degradedLatencyMs) problems.push(`Slow: /limits answered in ${Math.round(latencyMs)} ms (degraded above ${options.degradedLatencyMs} ms)`);
@@ -130,7 +133,7 @@ function usageOutcome(usage: ApiUsage, latencyMs: number, options: HealthCheckOp
 function standingFailure(conn: OrgConnection): Outcome | undefined {
   const f = conn.failure;
   if (conn.state !== 'failed' || !f || f.transient) return undefined;
-  if (f.code === 'CONFIGURATION') return { status: 'unavailable', reachable: false, authenticated: false, reason: f.message, code: f.code };
+  if (f.code === CONFIGURATION) return { status: 'unavailable', reachable: false, authenticated: false, reason: f.message, code: f.code };
   return classified(f.kind, f.code, `${f.message} (not retried until the connection is changed)`, conn);
 }
 
@@ -138,9 +141,10 @@ function standingFailure(conn: OrgConnection): Outcome | undefined {
 function failureOutcome(err: unknown, conn: OrgConnection): Outcome {
   const e = err as { message?: string; code?: string; kind?: string };
   const reason = e.message ?? String(err);
-  if (err instanceof CheckTimeoutError) return { status: 'unavailable', reachable: false, authenticated: false, reason, code: err.code };
-  if (err instanceof ApiBudgetExceededError) return { status: 'unavailable', reachable: true, authenticated: true, reason, code: 'API_BUDGET_EXCEEDED' };
-  if (err instanceof ConfigurationError) return { status: 'unavailable', reachable: false, authenticated: false, reason, code: 'CONFIGURATION' };
+  const code = errorCode(err);
+  if (code === CHECK_TIMEOUT) return { status: 'unavailable', reachable: false, authenticated: false, reason, code };
+  if (code === API_BUDGET_EXCEEDED) return { status: 'unavailable', reachable: true, authenticated: true, reason, code };
+  if (code === CONFIGURATION) return { status: 'unavailable', reachable: false, authenticated: false, reason, code };
   return classified(e.kind, e.code, reason, conn);
 }
 

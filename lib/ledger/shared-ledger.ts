@@ -16,8 +16,9 @@ interface SharedEntry {
 
 // One connection per file per process: SQLite serialises writers per file anyway, and one
 // connection lets every node share its prepared statements and see each other's writes at once.
-// Each node's bundle carries its own copy of this module, so the registry lives on a global symbol
-// that every copy (and the tests) find.
+// The built nodes load this module once (it is shared, not bundled into each node), but a process
+// can still hold a second copy: tests and benchmarks import lib/ from source beside the built nodes.
+// So the registry lives on a global symbol that every copy finds.
 const REGISTRY = Symbol.for('orgbridge.ledger.shared');
 const shared: Map<string, SharedEntry> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new Map<string, SharedEntry>()) as Map<string, SharedEntry>;
 

@@ -1,3 +1,5 @@
+import { API_BUDGET_EXCEEDED, CONFIGURATION } from '../connection/errors.js';
+
 /**
  * What a failure means for the records it hit:
  * - `transient`: the record is fine and the same send can succeed later (a lock, a busy or
@@ -44,7 +46,7 @@ const TRANSIENT_CALL_CODES = new Set([
   'TIMEOUT',
 ]);
 
-const HALT_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'API_BUDGET_EXCEEDED', 'API_DISABLED_FOR_ORG', 'CONFIGURATION']);
+const HALT_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', API_BUDGET_EXCEEDED, 'API_DISABLED_FOR_ORG', CONFIGURATION]);
 
 interface WireError {
   statusCode?: string;
@@ -74,8 +76,7 @@ interface ThrownError {
 export function classifyCallError(err: unknown): ClassifiedError {
   const e = (err ?? {}) as ThrownError;
   const message = e.message ?? String(err);
-  if (e.name === 'ApiBudgetExceededError') return { code: 'API_BUDGET_EXCEEDED', message, fields: [], class: 'halt' };
-  if (e.name === 'ConfigurationError') return { code: 'CONFIGURATION', message, fields: [], class: 'halt' };
+  if (e.code === API_BUDGET_EXCEEDED || e.code === CONFIGURATION) return { code: e.code, message, fields: [], class: 'halt' };
   if (e.name === 'AbortError' || /\btimed? ?out\b|timeout/i.test(message)) {
     return { code: 'TIMEOUT', message: `no answer from the target org in time: ${message}`, fields: [], class: 'transient', ambiguous: true };
   }

@@ -282,9 +282,8 @@ class NoConnectionError extends Error {
 /** A few words for the node status; the whole message goes to Catch. */
 function shortReason(err: Error): string {
   if (err instanceof CollectLimitError) return 'too many records';
-  // The connection's errors come from sf-connection's bundle, so they are told apart by name.
-  const cause = (err instanceof CollectReadError ? err.cause : err) as { name?: string; kind?: string } | undefined;
-  if (cause?.name === 'ApiBudgetExceededError') return 'API budget spent';
+  const cause = (err instanceof CollectReadError ? err.cause : err) as { code?: string; kind?: string } | undefined;
+  if (cause?.code === 'API_BUDGET_EXCEEDED') return 'API budget spent';
   if (cause?.kind === 'network') return 'org unreachable';
   if (cause?.kind === 'auth' || cause?.kind === 'config') return 'login failed';
   if (err instanceof CollectReadError && err.code !== 'UNKNOWN') return err.code;

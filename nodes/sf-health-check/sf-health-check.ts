@@ -51,7 +51,7 @@ export default function register(RED: NodeAPI): void {
       results.map(({ sample }) => {
         const uptime = monitor.uptimeReport(sample.orgId);
         return {
-          orgId: sample.orgId, orgName: sample.orgName, status: sample.status, severity: sample.severity, reason: sample.reason,
+          orgId: sample.orgId, orgName: sample.orgName, status: sample.status, severity: sample.severity, reason: sample.reason, code: sample.code,
           latencyMs: sample.latencyMs, apiUsed: sample.apiUsed, apiLimit: sample.apiLimit, apiBudget: sample.apiBudget, at: sample.at,
           uptime: { hour: uptime.hour.up, day: uptime.day.up, week: uptime.week.up },
         };

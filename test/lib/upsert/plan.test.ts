@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { classifyCallError, classifyRecordError, planWrites, type PlanNode } from '../../../lib/upsert/index.js';
+import { ApiBudgetExceededError, ConfigurationError } from '../../../lib/connection/org-connection.js';
 
 const node = (id: string, ...parents: Array<string | [string, boolean]>): PlanNode => ({
   id,
@@ -61,7 +62,9 @@ describe('failure classification', () => {
     expect(classifyCallError(wrapped('INVALID_SESSION_ID', 'auth'))).to.include({ class: 'transient' });
     expect(classifyCallError(wrapped('REQUEST_LIMIT_EXCEEDED', 'limit'))).to.include({ class: 'halt' });
     expect(classifyCallError(wrapped('invalid_grant', 'auth'))).to.include({ class: 'halt' });
-    expect(classifyCallError(Object.assign(new Error('spent'), { name: 'ApiBudgetExceededError' }))).to.include({ class: 'halt', code: 'API_BUDGET_EXCEEDED' });
+    expect(classifyCallError(new ApiBudgetExceededError({ used: 9, limit: 10, budget: 8, at: 0 }))).to.include({ class: 'halt', code: 'API_BUDGET_EXCEEDED' });
+    // Recognised by its code, as a copy of the error (a message, msg.error) still is.
+    expect(classifyCallError({ ...new ConfigurationError(['no client id']), message: 'incomplete' })).to.include({ class: 'halt', code: 'CONFIGURATION' });
     expect(classifyCallError(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }))).to.include({ class: 'transient', code: 'TIMEOUT', ambiguous: true });
     expect(classifyCallError(wrapped('JSON_PARSER_ERROR', 'unknown'))).to.include({ class: 'permanent' });
   });
