@@ -113,8 +113,30 @@ async function buildNode(type) {
     '',
   ].join('\n');
   await writeFile(path.join(out, `${type}.html`), html);
-  const locales = path.join(dir, 'locales');
-  if (existsSync(locales)) await cp(locales, path.join(out, 'locales'), { recursive: true });
+  await writeLocales(type, dir, out);
+}
+
+/**
+ * Node-RED reads one message catalog per node file (`locales/<lang>/<type>.json`), in the runtime
+ * and in the editor alike, so keys shared by every node (connection states, common errors: `s2s.*`
+ * in nodes/shared/locales) are merged into each node's catalog here.
+ */
+async function writeLocales(type, dir, out) {
+  const own = path.join(dir, 'locales');
+  const shared = path.join(root, 'nodes', 'shared', 'locales');
+  if (!existsSync(own)) return;
+  for (const lang of await readdir(own)) {
+    const file = path.join(own, lang, `${type}.json`);
+    if (!existsSync(file)) continue;
+    const catalog = JSON.parse(await readFile(file, 'utf8'));
+    const sharedFile = path.join(shared, lang, 'shared.json');
+    const common = existsSync(sharedFile) ? JSON.parse(await readFile(sharedFile, 'utf8')) : {};
+    for (const key of Object.keys(common)) {
+      if (key in catalog) throw new Error(`${file}: "${key}" is the shared catalog's; choose another key`);
+    }
+    await mkdir(path.join(out, 'locales', lang), { recursive: true });
+    await writeFile(path.join(out, 'locales', lang, `${type}.json`), `${JSON.stringify({ ...catalog, ...common }, null, 2)}\n`);
+  }
 }
 
 async function main() {

@@ -16,10 +16,10 @@
 import { generateOrgData, startEmulator } from '../emulator/index.js';
 import type { Org } from '../emulator/org.js';
 import { collect, type CollectSummary } from '../lib/collect/collector.js';
-import { OrgReader, describeVia } from '../lib/collect/org-reader.js';
 import { planCollection, type CollectionRequest } from '../lib/collect/plan.js';
 import { previewCollection } from '../lib/collect/preview.js';
 import { OrgConnection } from '../lib/connection/org-connection.js';
+import { OrgApi } from '../lib/salesforce/org-api.js';
 import { API_VERSION, BENCH_LOGIN, benchOrgSpec, fmtInt, gc, intEnv, machineSummary, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
 
 unsetProxyEnv();
@@ -49,7 +49,7 @@ function orgConnection(org: Org): OrgConnection {
 
 /** Runs one collection, consuming batches without keeping them, and checks parents-first order. */
 async function measure(conn: OrgConnection, org: Org, request: CollectionRequest, options: { holdRecords?: number } = {}): Promise<Omit<Row, 'what'> & { summary: CollectSummary }> {
-  const plan = await planCollection(request, describeVia(new OrgReader(conn)));
+  const plan = await planCollection(request, (name) => new OrgApi(conn).describe(name));
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   let heapPeak = heapBefore;
@@ -112,12 +112,12 @@ async function main(): Promise<void> {
     const climb = await measure(conn, org, { rootObject: 'Account', ids: leaves, depth: 5 });
     rows.push({ what: '200 leaf accounts by Id, parents to depth 5', ...climb, note: `${climb.summary.levels} levels` });
 
-    const plan = await planCollection({ rootObject: 'Account', all: true, depth: 1, parents: true, children }, describeVia(new OrgReader(conn)));
+    const plan = await planCollection({ rootObject: 'Account', all: true, depth: 1, parents: true, children }, (name) => new OrgApi(conn).describe(name));
     org.limits.resetCounts();
     let t0 = performance.now();
     const discovery = await previewCollection(conn, plan);
     rows.push({ what: 'preview of the whole-object run (discovery, Ids only)', records: discovery.totalRecords, seconds: (performance.now() - t0) / 1000, calls: discovery.apiCalls, heap: 0, rss: peakRss(), note: discovery.method });
-    const countPlan = await planCollection({ rootObject: 'Account', all: true, depth: 1, parents: false, children }, describeVia(new OrgReader(conn)));
+    const countPlan = await planCollection({ rootObject: 'Account', all: true, depth: 1, parents: false, children }, (name) => new OrgApi(conn).describe(name));
     org.limits.resetCounts();
     t0 = performance.now();
     const counted = await previewCollection(conn, countPlan);

@@ -27,7 +27,7 @@ import type { OrgConnection } from '../connection/org-connection.js';
 import type { BatchMeta } from '../sync/types.js';
 import { dependencyLevels, type DependencyOrder } from './dependency-levels.js';
 import { Discoverer, lookupTarget, type DiscoverOptions, type Discovery } from './discover.js';
-import { OrgReader, type QueryRow } from './org-reader.js';
+import { OrgApi, type QueryRow } from '../salesforce/org-api.js';
 import type { CollectionPlan } from './plan.js';
 import { readById } from './read-by-id.js';
 import { toSyncRecord, type CollectedRecord, type RecordContext } from './sync-records.js';
@@ -110,7 +110,7 @@ export interface CollectSummary extends CollectOverview {
 export async function* collect(conn: OrgConnection, plan: CollectionPlan, options: CollectOptions = {}): AsyncGenerator<CollectBatch, CollectSummary, void> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) throw new RangeError(`batchSize must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${batchSize}`);
-  const reader = new OrgReader(conn, options);
+  const reader = new OrgApi(conn, options);
   const runId = options.runId ?? randomUUID();
   const found = await new Discoverer(reader, plan, options).run();
   const order = await dependencyLevels(found.graph, (l) => found.lookups[l]!.lookup.nillable);
@@ -240,7 +240,7 @@ function recordContext(found: Discovery, order: DependencyOrder, plan: Collectio
 }
 
 /** Rows of a batch's nodes: the held ones, or read again by Id, 200 per query. */
-async function rowsOf(reader: OrgReader, found: Discovery, objectName: string, fields: string[], nodes: Int32Array): Promise<Map<number, QueryRow>> {
+async function rowsOf(reader: OrgApi, found: Discovery, objectName: string, fields: string[], nodes: Int32Array): Promise<Map<number, QueryRow>> {
   const rows = new Map<number, QueryRow>();
   const missing: string[] = [];
   for (const n of nodes) {

@@ -14,7 +14,7 @@
  */
 import type { CollectionPlan, PlannedLookup } from './plan.js';
 import { NodeState, RecordGraph } from './record-graph.js';
-import type { OrgReader, QueryRow } from './org-reader.js';
+import type { OrgApi, QueryRow } from '../salesforce/org-api.js';
 import { andClauses, soqlIdList, soqlIdentifier } from './soql-text.js';
 import { keyPrefixOf } from './record-ids.js';
 
@@ -79,7 +79,7 @@ export class Discoverer {
   private nextFrontier: number[][];
 
   constructor(
-    private readonly reader: OrgReader,
+    private readonly reader: OrgApi,
     readonly plan: CollectionPlan,
     private readonly options: DiscoverOptions = {},
   ) {

@@ -1,7 +1,6 @@
 export { collect, runCollection, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from './collector.js';
 export type { BatchParts, CollectBatch, CollectOptions, CollectOverview, CollectSummary, DeferredReference } from './collector.js';
 export { CollectLimitError, DEFAULT_HOLD_RECORDS, IDS_PER_QUERY, type CollectProgress } from './discover.js';
-export { CollectReadError, OrgReader, describeVia, DEFAULT_PAGE_SIZE } from './org-reader.js';
 export { planCollection, CollectionPlanError, DEFAULT_SKIPPED_OBJECTS, MAX_DEPTH } from './plan.js';
 export type { CollectionPlan, CollectionRequest, DescribeFn, PlannedChild, PlannedLookup, PlannedObject, RootSelection } from './plan.js';
 export { previewCollection, type PreviewObject, type PreviewOptions, type PreviewResult } from './preview.js';

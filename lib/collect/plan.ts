@@ -12,11 +12,12 @@
  *   record comes after the records it points at through them, if those are collected too.
  *
  * Lookups to users, groups, profiles, roles and record types are neither followed nor tracked by
- * default: those are reference data that each org keeps itself (pain point 4), mapped by
+ * default: those are reference data that each org keeps itself, mapped by
  * sf-map-fields, not records to copy. Their values stay in `fields` as plain source Ids. Listing
  * such a field in `parents` explicitly follows it anyway.
  */
 import type { DescribeSObjectResult } from 'jsforce';
+import { isFollowableLookup, isWritable } from '../mapping/describe.js';
 import { keyPrefixOf } from './record-ids.js';
 import { andClauses, filterClause, normalizeIds, soqlIdentifier, type Filter } from './soql-text.js';
 
@@ -172,11 +173,12 @@ export async function planCollection(request: CollectionRequest, describe: Descr
     const current = [...drafts.values()].filter((d) => d.hop === hop);
     for (const draft of current) {
       for (const f of draft.describe.fields) {
-        if (f.type !== 'reference' || !isWritable(f) || !f.referenceTo?.length) continue;
+        if (!isFollowableLookup(f)) continue;
         const explicit = parentNames?.take(draft.name, f.name) ?? false;
         const wanted = explicit || (req.parents === true && !isPolymorphic(f));
         if (!wanted) continue;
-        const targets = explicit ? f.referenceTo : f.referenceTo.filter((t) => !skip.has(t.toLowerCase()));
+        const referenceTo = f.referenceTo ?? [];
+        const targets = explicit ? referenceTo : referenceTo.filter((t) => !skip.has(t.toLowerCase()));
         if (!targets.length) continue;
         const reached: string[] = [];
         for (const t of targets) {
@@ -382,10 +384,6 @@ async function fieldTypes(
 /** Several targets, or one that stands for several (`Name`): describe's flag is missing from jsforce's type. */
 function isPolymorphic(f: Field): boolean {
   return (f.referenceTo?.length ?? 0) > 1 || (f as Field & { polymorphicForeignKey?: boolean }).polymorphicForeignKey === true;
-}
-
-function isWritable(f: Field): boolean {
-  return f.createable || f.updateable;
 }
 
 function same(a: string | null | undefined, b: string | null | undefined): boolean {

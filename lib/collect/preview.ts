@@ -13,7 +13,7 @@
 import type { OrgConnection } from '../connection/org-connection.js';
 import { dependencyLevels } from './dependency-levels.js';
 import { CollectLimitError, Discoverer, IDS_PER_QUERY, lookupTarget, type LookupRef } from './discover.js';
-import { OrgReader, type QueryRow } from './org-reader.js';
+import { OrgApi, type QueryRow } from '../salesforce/org-api.js';
 import type { CollectionPlan, PlannedObject } from './plan.js';
 import { readById } from './read-by-id.js';
 import { andClauses, soqlIdList, soqlIdentifier } from './soql-text.js';
@@ -52,7 +52,7 @@ export interface PreviewResult {
 export async function previewCollection(conn: OrgConnection, plan: CollectionPlan, options: PreviewOptions = {}): Promise<PreviewResult> {
   const samples = options.samples ?? 3;
   if (!Number.isInteger(samples) || samples < 0 || samples > 50) throw new RangeError(`samples must be a whole number from 0 to 50, got ${samples}`);
-  const reader = new OrgReader(conn, options);
+  const reader = new OrgApi(conn, options);
   return countable(plan) ? previewByCount(reader, plan, samples, options.maxRecords) : previewByDiscovery(reader, plan, samples, options.maxRecords);
 }
 
@@ -68,7 +68,7 @@ function countable(plan: CollectionPlan): boolean {
   return !(root.children.length && where && /\bselect\b/i.test(where));
 }
 
-async function previewByCount(reader: OrgReader, plan: CollectionPlan, samples: number, maxRecords: number | undefined): Promise<PreviewResult> {
+async function previewByCount(reader: OrgApi, plan: CollectionPlan, samples: number, maxRecords: number | undefined): Promise<PreviewResult> {
   const root = plan.objects[0]!;
   const rootName = soqlIdentifier(root.name);
   const sel = plan.roots;
@@ -106,7 +106,7 @@ async function previewByCount(reader: OrgReader, plan: CollectionPlan, samples: 
   return { objects: entries, totalRecords: total, apiCalls: reader.calls, method: 'count', warnings: plan.warnings };
 }
 
-async function previewByDiscovery(reader: OrgReader, plan: CollectionPlan, samples: number, maxRecords: number | undefined): Promise<PreviewResult> {
+async function previewByDiscovery(reader: OrgApi, plan: CollectionPlan, samples: number, maxRecords: number | undefined): Promise<PreviewResult> {
   const found = await new Discoverer(reader, plan, { maxRecords }).run();
   const g = found.graph;
   const order = await dependencyLevels(g, (l) => found.lookups[l]!.lookup.nillable);

@@ -6,7 +6,7 @@
  */
 import type { FieldValue, SourceReference, SyncRecord } from '../sync/types.js';
 import type { PlannedObject } from './plan.js';
-import type { QueryRow } from './org-reader.js';
+import type { QueryRow } from '../salesforce/org-api.js';
 
 /** SourceReference carries `deferred` for the link that broke a cycle (see lib/sync/types.ts). */
 export type CollectedReference = SourceReference;

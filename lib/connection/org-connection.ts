@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Connection } from 'jsforce';
 import { API_BUDGET_EXCEEDED, CONFIGURATION, describeFailure, errorCode, maskSecrets, type ConnectionFailure } from './errors.js';
+import { apiUsageOf, type ApiUsage } from './api-usage.js';
 import { jwtAssertion } from './jwt.js';
 import { loginUrlOf, settingsProblems, type ConnectionSecrets, type ConnectionSettings } from './settings.js';
 
@@ -17,14 +18,7 @@ export interface StateChange {
   orgId?: string;
 }
 
-export interface ApiUsage {
-  used: number;
-  limit: number;
-  /** The part of `limit` this integration may use (the budget share). */
-  budget: number;
-  /** When these figures were read (ms since epoch). */
-  at: number;
-}
+export type { ApiUsage } from './api-usage.js';
 
 export interface OrgIdentity {
   orgId: string;
@@ -78,7 +72,8 @@ export class OrgConnection extends EventEmitter {
   private usage?: ApiUsage;
   private ident?: OrgIdentity;
   private closed = false;
-  private readonly now: () => number;
+  /** The connection's clock (the emulator's in tests): token expiry and the age of usage figures. */
+  readonly now: () => number;
 
   constructor(
     readonly settings: ConnectionSettings,
@@ -135,28 +130,22 @@ export class OrgConnection extends EventEmitter {
     const conn = await this.connection();
     try {
       const result = await fn(conn);
-      this.noteUsage(conn);
+      this.noteHeaderUsage(conn);
       if (this.current !== 'connected') this.setState('connected');
       return result;
     } catch (err) {
-      this.noteUsage(conn);
+      this.noteHeaderUsage(conn);
       throw this.fail(err, hostOf(conn.instanceUrl) ?? this.host);
     }
   }
 
-  /** Reads `/limits` (one API call) and returns usage against the budget. */
-  async refreshUsage(): Promise<ApiUsage> {
-    return this.run(async (conn) => {
-      const limits = await conn.limits();
-      const daily = limits.DailyApiRequests;
-      if (!daily) throw new Error('the org did not report DailyApiRequests in /limits');
-      this.usage = this.usageOf(daily.Max - daily.Remaining, daily.Max);
-      return this.usage;
-    });
-  }
-
   apiUsage(): ApiUsage | undefined {
     return this.usage;
+  }
+
+  /** Usage read from the body of GET /limits (see OrgApi.limits); the header's figures are noted by run(). */
+  noteUsage(usage: ApiUsage): void {
+    this.usage = usage;
   }
 
   /**
@@ -306,13 +295,9 @@ export class OrgConnection extends EventEmitter {
     return wrapped;
   }
 
-  private noteUsage(conn: Connection): void {
+  private noteHeaderUsage(conn: Connection): void {
     const info = conn.limitInfo?.apiUsage;
-    if (info && info.limit > 0) this.usage = this.usageOf(info.used, info.limit);
-  }
-
-  private usageOf(used: number, limit: number): ApiUsage {
-    return { used, limit, budget: Math.floor((limit * this.settings.apiBudgetPercent) / 100), at: this.now() };
+    if (info && info.limit > 0) this.usage = apiUsageOf(info.used, info.limit, this.settings.apiBudgetPercent, this.now());
   }
 
   private setState(state: ConnectionState, failure?: ConnectionFailure): void {

@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { API_BUDGET_EXCEEDED, CONFIGURATION, errorCode } from '../connection/errors.js';
-import type { ApiBudgetExceededError, ApiUsage, OrgConnection } from '../connection/org-connection.js';
+import { budgetPercent, type ApiUsage } from '../connection/api-usage.js';
+import type { OrgConnection } from '../connection/org-connection.js';
+import { reasonOf } from '../salesforce/errors.js';
+import { OrgApi } from '../salesforce/org-api.js';
 import type { AvailabilityStatus } from '../ledger/index.js';
 import { severityOf, type HealthSample } from './health-sample.js';
-import { loginKeyOf } from './org-key.js';
+import { loginKeyOf } from '../connection/org-key.js';
 
 export interface HealthCheckOptions {
   /** A `/limits` round trip slower than this (ms) makes the org degraded. */
@@ -20,10 +23,6 @@ export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 
 /** One check costs exactly one API call: GET /limits (logging in, when needed, is OAuth, not API). */
 export const API_CALLS_PER_CHECK = 1;
-
-interface LimitsBody {
-  DailyApiRequests?: { Max: number; Remaining: number };
-}
 
 const CHECK_TIMEOUT = 'TIMEOUT';
 
@@ -45,10 +44,9 @@ interface Outcome {
  * problems: they are the result. The reason comes from the connection's own failure text, which
  * has its secrets masked, and is masked once more here.
  *
- * The call goes through OrgConnection.run (state changes, budget, session renewal) like
- * refreshUsage() does, but makes a single attempt: jsforce retries a GET five times with backoff
- * on refused connections and 5xx answers, so a down org would take 15.5 s to report and a
- * struggling one would look merely slow. A probe is there to observe, not to push through.
+ * The call is the access layer's limits probe (OrgApi.limits): through OrgConnection.run (state
+ * changes, budget, session renewal) with a single attempt, since a read retried for 15.5 s would make
+ * a down org slow to report and a struggling one look merely slow.
  */
 export async function checkConnection(conn: OrgConnection, options: HealthCheckOptions): Promise<HealthSample> {
   checkOptions(options);
@@ -69,12 +67,13 @@ export async function checkConnection(conn: OrgConnection, options: HealthCheckO
       // Logging in first keeps a login's several round trips out of the latency figure.
       await within(conn.connection());
       const started = performance.now();
-      usage = await within(probeLimits(conn, now));
+      usage = await within(new OrgApi(conn).limits());
       latencyMs = Math.round((performance.now() - started) * 10) / 10;
       outcome = usageOutcome(usage, latencyMs, options);
     } catch (err) {
       outcome = failureOutcome(err, conn);
-      if (errorCode(err) === API_BUDGET_EXCEEDED) usage = (err as ApiBudgetExceededError).usage;
+      // The connection refused the call itself: the figures it refused on are its own.
+      if (errorCode(err) === API_BUDGET_EXCEEDED) usage = conn.apiUsage();
     }
   }
 
@@ -90,7 +89,7 @@ export async function checkConnection(conn: OrgConnection, options: HealthCheckO
     apiUsed: usage?.used ?? null,
     apiLimit: usage?.limit ?? null,
     apiBudget: usage?.budget ?? null,
-    apiPercent: usage ? percentOf(usage) : null,
+    apiPercent: usage ? budgetPercent(usage) : null,
     reason: conn.mask(outcome.reason),
     loginKey,
     identified: Boolean(identity?.orgId),
@@ -102,16 +101,8 @@ export async function checkConnection(conn: OrgConnection, options: HealthCheckO
   return sample;
 }
 
-async function probeLimits(conn: OrgConnection, now: () => number): Promise<ApiUsage> {
-  const limits = await conn.run((c) => c.request<LimitsBody>({ method: 'GET', url: '/limits' }, { retry: { maxRetries: 0 } }));
-  const daily = limits.DailyApiRequests;
-  if (!daily) throw new Error('the org did not report DailyApiRequests in /limits');
-  // The same budget arithmetic as OrgConnection's, from the body rather than the response header.
-  return { used: daily.Max - daily.Remaining, limit: daily.Max, budget: Math.floor((daily.Max * conn.settings.apiBudgetPercent) / 100), at: now() };
-}
-
 function usageOutcome(usage: ApiUsage, latencyMs: number, options: HealthCheckOptions): Outcome {
-  const percent = percentOf(usage);
+  const percent = budgetPercent(usage);
   const calls = `${usage.used} of ${usage.budget} calls (org limit ${usage.limit})`;
   if (usage.used >= usage.budget) {
     // Reachable, but every further call of this integration is refused until the daily reset.
@@ -140,7 +131,7 @@ function standingFailure(conn: OrgConnection): Outcome | undefined {
 /** What the error a check got says about the org: the wrapped errors of OrgConnection carry a kind. */
 function failureOutcome(err: unknown, conn: OrgConnection): Outcome {
   const e = err as { message?: string; code?: string; kind?: string };
-  const reason = e.message ?? String(err);
+  const reason = reasonOf(err);
   const code = errorCode(err);
   if (code === CHECK_TIMEOUT) return { status: 'unavailable', reachable: false, authenticated: false, reason, code };
   if (code === API_BUDGET_EXCEEDED) return { status: 'unavailable', reachable: true, authenticated: true, reason, code };
@@ -166,11 +157,6 @@ function classified(kind: string | undefined, code: string | undefined, reason: 
         ? { status: 'degraded', reachable: true, authenticated: true, reason, code }
         : { status: 'unavailable', reachable: conn.state !== 'unavailable', authenticated: false, reason, code };
   }
-}
-
-function percentOf(usage: ApiUsage): number {
-  if (usage.budget <= 0) return 100;
-  return Math.round((usage.used / usage.budget) * 1000) / 10;
 }
 
 async function withDeadline<T>(p: Promise<T>, deadline: number, message: () => string): Promise<T> {

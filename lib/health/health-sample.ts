@@ -5,7 +5,7 @@ export type { AvailabilityStatus, Severity } from '../ledger/index.js';
 
 /** One health check of one connection: what the ledger keeps, plus what the check saw. */
 export interface HealthSample extends AvailabilitySample {
-  /** Where the check's org Id comes from when it has none yet (see org-key.ts). */
+  /** Where the check's org Id comes from when it has none yet (see lib/connection/org-key.ts). */
   loginKey: string;
   /** True when orgId is the org's real Id (the connection has logged in at some point). */
   identified: boolean;

@@ -1,5 +1,4 @@
 export { checkConnection, API_CALLS_PER_CHECK, DEFAULT_CHECK_TIMEOUT_MS, type HealthCheckOptions } from './check-connection.js';
 export { severityOf, type HealthSample, type AvailabilityStatus, type Severity } from './health-sample.js';
 export { HealthMonitor, type CheckResult, type HealthMonitorOptions, type StatusTransition, type UptimeReport } from './health-monitor.js';
-export { loginKeyOf, isPlaceholderOrgId } from './org-key.js';
 export { orgStatusEvent, ORG_STATUS_EVENT, type OrgStatusEventFields, type OrgStatusSource } from './status-event.js';

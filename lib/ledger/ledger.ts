@@ -92,7 +92,7 @@ export class Ledger {
     return this.orgDirectory.get(orgId);
   }
 
-  /** The org Id a login key was last seen to reach, if any (see lib/health/org-key.ts). */
+  /** The org Id a login key was last seen to reach, if any (see lib/connection/org-key.ts). */
   orgIdForLoginKey(loginKey: string): string | undefined {
     return this.orgDirectory.orgIdForLoginKey(loginKey);
   }

@@ -6,7 +6,7 @@ import type { Migration } from './migrations.js';
  * has shipped is never edited, because files in the field already recorded it as applied.
  *
  * Conventions every step follows: org Ids are the 15/18-character Salesforce org Id (00D…) or a
- * `login:` placeholder (see lib/health/org-key.ts), never a Node-RED node id; times are INTEGER
+ * `login:` placeholder (see lib/connection/org-key.ts), never a Node-RED node id; times are INTEGER
  * milliseconds since the epoch (UTC), as Date.now() gives them.
  */
 export const LEDGER_MIGRATIONS: readonly Migration[] = [

@@ -1,5 +1,9 @@
 import { compileMapping, type CompiledMapping, type ExpressionEvaluator, type Mapping, type ObjectDescribe } from './index.js';
-import type { OrgDescribes } from './org-describes.js';
+
+/** Where compiling reads describes from: an OrgApi of each org (null for an object the org lacks). */
+export interface DescribeSource {
+  describeIfExists(objectName: string): Promise<ObjectDescribe | null>;
+}
 
 /**
  * Compiles `mapping` against what the two orgs say: the source object in the source org, the target
@@ -7,15 +11,15 @@ import type { OrgDescribes } from './org-describes.js';
  * reference a parent is checked there). Throws a MappingError for problems with the mapping, and
  * the org's own error when a describe cannot be read (retry later).
  */
-export async function compileForOrgs(mapping: Mapping, source: OrgDescribes, target: OrgDescribes, evaluator: ExpressionEvaluator): Promise<CompiledMapping> {
+export async function compileForOrgs(mapping: Mapping, source: DescribeSource, target: DescribeSource, evaluator: ExpressionEvaluator): Promise<CompiledMapping> {
   const targetKey = mapping.target.object.toLowerCase();
   const parents = [...new Map((mapping.relationships ?? []).map((r) => [r.object.toLowerCase(), r.object])).values()].filter(
     (o) => o.toLowerCase() !== targetKey,
   );
   const [sourceDescribe, targetDescribe, ...parentList] = await Promise.all([
-    source.describe(mapping.source.object),
-    target.describe(mapping.target.object),
-    ...parents.map((p) => target.describe(p)),
+    source.describeIfExists(mapping.source.object),
+    target.describeIfExists(mapping.target.object),
+    ...parents.map((p) => target.describeIfExists(p)),
   ]);
   const parentDescribes: Record<string, ObjectDescribe> = {};
   parents.forEach((p, i) => {

@@ -6,7 +6,7 @@
 import type { FieldValue } from '../sync/types.js';
 import { converterFor, emptyValueFor, type Converter } from './convert.js';
 import { FieldIndex, fieldKind, isWritable, requiredOnCreate, activePicklistValues, type DescribeField, type FieldKind, type ObjectDescribe } from './describe.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../schema/did-you-mean.js';
 import { expressionErrorText, type ExpressionEvaluator, type PreparedExpression } from './expressions.js';
 import { parseMapping, type FieldMapping, type Mapping, type MappingStamp, type MappingValue, type RelationshipMapping } from './format.js';
 import { MappingError } from './mapping-error.js';

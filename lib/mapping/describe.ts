@@ -115,3 +115,11 @@ export class FieldIndex {
     return this.describe.fields.map((f) => f.name);
   }
 }
+
+/**
+ * A lookup a sync can follow to its parent: a writable reference field that names its target
+ * objects (read-only system lookups such as CreatedById are not the record's own relationships).
+ */
+export function isFollowableLookup(field: Pick<DescribeField, 'type' | 'createable' | 'updateable' | 'referenceTo'>): boolean {
+  return field.type === 'reference' && (field.createable || field.updateable) && !!field.referenceTo?.length;
+}

@@ -7,7 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { documentProblems } from './document-checks.js';
 import { MappingError } from './mapping-error.js';
 import { MAPPING_SCHEMA } from './mapping-schema.js';
-import { schemaProblems } from './schema-messages.js';
+import { mappingSchemaProblems } from './schema-messages.js';
 
 export const MAPPING_FORMAT = 'orgbridge-mapping/1';
 
@@ -131,7 +131,7 @@ export function parseMapping(input: string | Uint8Array | object): Mapping {
     throw new MappingError([`the mapping must be a JSON object (got ${Array.isArray(doc) ? 'an array' : doc === null ? 'null' : typeof doc})`]);
   }
   const check = validate();
-  if (!check(doc)) throw new MappingError(schemaProblems(check.errors ?? []), [], subjectOf(doc));
+  if (!check(doc)) throw new MappingError(mappingSchemaProblems(check.errors ?? []), [], subjectOf(doc));
   const mapping = structuredClone(doc) as Mapping;
   mapping.relationships ??= [];
   const problems = documentProblems(mapping);

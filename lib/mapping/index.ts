@@ -16,3 +16,5 @@ export { PROBLEM_CODES, type ProblemCode, type RecordProblem } from './problems.
 export { jsonataTruthy, type ExpressionEvaluator, type PreparedExpression } from './expressions.js';
 export { redJsonataEvaluator, type RedJsonataUtil, type RedPreparedExpression } from './red-evaluator.js';
 export type { ObjectDescribe, DescribeField, DescribePicklistValue } from './describe.js';
+export { mapBatch, mappedMeta, type MappedBatch } from './map-batch.js';
+export { compileForOrgs, type DescribeSource } from './compile-for-orgs.js';

@@ -2,6 +2,8 @@
  * What the ledger does not keep: API calls and write speed, counted in memory from the
  * `msg.s2s.write` metrics sf-upsert-out puts on its output. Figures start at zero on every deploy.
  */
+import { writeMetricsOf } from '../sync/envelope.js';
+import type { BatchMeta } from '../sync/types.js';
 
 /** One write as observed on a message. */
 export interface WriteSample {
@@ -47,9 +49,6 @@ export interface LiveSnapshot {
 const MINUTE_MS = 60_000;
 /** Enough for a write every few milliseconds; beyond that the minute is cut short rather than memory grown. */
 const MAX_RECENT = 20_000;
-/** Outcome counters whose sum is the record count when a write does not say `records`. */
-const OUTCOMES = ['created', 'updated', 'unchanged', 'deleted', 'undeleted', 'failed', 'deadLettered'] as const;
-
 interface Recent {
   at: number;
   records: number;
@@ -57,43 +56,26 @@ interface Recent {
   durationMs: number;
 }
 
-function count(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
 function text(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
- * The write metrics a message carries (`msg.s2s.write`), or undefined when it carries none.
- * Accepts sf-upsert-out's WriteMetrics (flat counters) and a nested `counts` object alike, since
- * only `apiCalls`, the counts and `durationMs` are promised.
+ * What a message of sf-upsert-out's output says about its write (`msg.s2s.write`, the batch's
+ * WriteMetrics), or undefined when it carries none.
  */
 export function writeSampleOf(msg: { s2s?: unknown; payload?: unknown }): WriteSample | undefined {
-  const s2s = isObject(msg.s2s) ? msg.s2s : undefined;
-  const write = s2s && isObject(s2s.write) ? s2s.write : undefined;
+  const write = writeMetricsOf(msg);
   if (!write) return undefined;
-  const counters = isObject(write.counts) ? write.counts : write;
-  const outcomeSum = OUTCOMES.reduce<number | undefined>((sum, k) => {
-    const n = count(counters[k]);
-    return n === undefined ? sum : (sum ?? 0) + n;
-  }, undefined);
-  const records = count(write.records) ?? count(counters.records) ?? outcomeSum;
-  const apiCalls = count(write.apiCalls);
-  if (records === undefined && apiCalls === undefined) return undefined;
-  const first = Array.isArray(msg.payload) && isObject(msg.payload[0]) ? msg.payload[0] : undefined;
+  const s2s = msg.s2s as Partial<BatchMeta>;
+  const first = Array.isArray(msg.payload) ? (msg.payload[0] as { targetObject?: unknown } | undefined) : undefined;
   return {
-    records: records ?? 0,
-    apiCalls: apiCalls ?? 0,
-    durationMs: count(write.durationMs) ?? 0,
-    sourceOrg: text(isObject(s2s!.source) ? s2s!.source.orgId : undefined),
-    targetOrg: text(isObject(s2s!.target) ? s2s!.target.orgId : undefined),
-    object: text(first?.targetObject) ?? text(s2s!.object),
+    records: write.records,
+    apiCalls: write.apiCalls,
+    durationMs: write.durationMs ?? 0,
+    sourceOrg: text(s2s.source?.orgId),
+    targetOrg: text(s2s.target?.orgId),
+    object: text(first?.targetObject) ?? text(s2s.object),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * The message envelope every OrgBridge sync node passes (DESIGN.md §2): `msg.payload` is an array
- * of SyncRecords (one bounded batch) and `msg.s2s` the batch metadata. Any node can follow any
- * other, and core nodes (switch, function, split, join) can sit in between.
+ * The message envelope every OrgBridge sync node passes: `msg.payload` is an array of SyncRecords
+ * (one bounded batch) and `msg.s2s` the batch metadata. Any node can follow any other, and core
+ * nodes (switch, function, split, join) can sit in between. The same shapes as a JSON Schema, for
+ * checking and for the help pages, are in envelope-schema.ts; envelope.ts reads messages by it.
  */
 
 export type SyncOperation = 'upsert' | 'delete' | 'undelete';
@@ -87,12 +88,44 @@ export interface SyncRecord {
   target?: TargetSide;
 }
 
-/** `msg.s2s`: batch metadata. */
+/** The write figures sf-upsert-out adds to `msg.s2s.write` for the batch it wrote. */
+export interface WriteMetrics {
+  /** Records in the batch (every outcome). */
+  records: number;
+  /** HTTP requests made to the target org (every retry counts). */
+  apiCalls: number;
+  /** Record sends beyond the first (retries and re-sends). */
+  resends: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+  deadLettered: number;
+  /** Lookups written empty because their parent was not in the target yet. */
+  deferredReferences: number;
+  /** Lookups set in a second pass (cycles, and parents that arrived after their children). */
+  completedReferences: number;
+  /** Creates whose answer was lost earlier, found in the target instead of being created again. */
+  recoveredCreates: number;
+  durationMs: number;
+}
+
+/** An org as the envelope names it. */
+export interface OrgRef {
+  /** Org Id (00D…). */
+  orgId: string;
+  /** The connection's name, for people. */
+  name: string;
+}
+
+/** `msg.s2s`: batch metadata. Sources set the first fields; later nodes add theirs. */
 export interface BatchMeta {
   /** Source org Id and name. */
-  source: { orgId: string; name: string };
+  source: OrgRef;
   /** Target org, once known (sf-map-fields sets it from its mapping's connection). */
-  target?: { orgId: string; name: string };
+  target?: OrgRef;
+  /** The object the source read (the root object of a collection). */
   object: string;
   batchId: string;
   /** Sync run this batch belongs to (one manual sync, one backfill…). */
@@ -101,10 +134,12 @@ export interface BatchMeta {
   level: number;
   /** True on the last batch of a run. */
   last: boolean;
-  /** Records sf-map-fields dropped through its mapping's record filter. */
+  /** Records sf-map-fields dropped through its mapping's record filter (the sum over the mappers it passed). */
   filtered?: number;
-  /** Handles acknowledged once the batch is written (lets sf-cdc-in move its checkpoint). */
+  /** Handles acknowledged once the batch is written (lets a source move its checkpoint). */
   ack?: string[];
+  /** Set by sf-upsert-out: what writing the batch did and cost. */
+  write?: WriteMetrics;
 }
 
 /** A per-record outcome, on sf-upsert-out's output and in the ledger. */

@@ -1,9 +1,9 @@
 import type { OrgConnection } from '../connection/org-connection.js';
-import { isPlaceholderOrgId, loginKeyOf } from '../health/org-key.js';
+import { isPlaceholderOrgId, loginKeyOf } from '../connection/org-key.js';
 import type { DeadLetter, DeadLetterFilter, Ledger, NewDeadLetter } from '../ledger/index.js';
 import { addMetrics, emptyMetrics, RecordWriter, type RetryPolicy, type WriteReport } from './index.js';
 import type { RecordResult, SyncRecord } from '../sync/types.js';
-import { InputProblem, sameOrg, type BatchInput, type ReplayRequest } from './batch-input.js';
+import { sameOrg, WriteInputError, type BatchInput, type ReplayRequest } from './batch-input.js';
 
 export interface BatchWriterOptions {
   target: OrgConnection;
@@ -42,9 +42,9 @@ export class BatchWriter {
     } catch (err) {
       const filed = ledger.orgIdForLoginKey(loginKeyOf(target));
       if (filed && !isPlaceholderOrgId(filed)) return filed;
-      throw new InputProblem('target-unreachable', { reason: target.mask((err as Error).message) });
+      throw new WriteInputError('TARGET_UNREACHABLE', `Cannot write to the target org: ${target.mask((err as Error).message)}`);
     }
-    if (!target.identity?.orgId) throw new InputProblem('target-unreachable', { reason: 'the org did not give its Id at login' });
+    if (!target.identity?.orgId) throw new WriteInputError('TARGET_UNREACHABLE', 'Cannot write to the target org: the org did not give its Id at login');
     return target.identity.orgId;
   }
 
@@ -54,7 +54,7 @@ export class BatchWriter {
     if (!input.records.length) return { results: [], metrics: { ...emptyMetrics(), durationMs: performance.now() - startedAt } };
     const targetOrg = await this.targetOrgId();
     if (input.expectedTarget && !sameOrg(input.expectedTarget, targetOrg)) {
-      throw new InputProblem('wrong-target', { mapped: input.expectedTarget, target: targetOrg });
+      throw new WriteInputError('WRONG_TARGET', `The batch was mapped for org ${input.expectedTarget} (msg.s2s.target.orgId), but this node writes to org ${targetOrg}; check the connection`);
     }
     return this.writeBySource(input.records, input.sourceOrgs, targetOrg, startedAt);
   }

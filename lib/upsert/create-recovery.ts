@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/ledger.js';
-import type { CollectionsApi } from './collections-api.js';
+import type { OrgApi } from '../salesforce/org-api.js';
 
 /** Org and local clocks may disagree; a record created up to this long before we noted the send still counts. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -19,7 +19,7 @@ export interface CreateCandidate {
  * candidate, so two identical records sent twice are matched to two target records, not one.
  */
 export async function findCreatedRecords(
-  api: CollectionsApi,
+  api: OrgApi,
   ledger: Ledger,
   targetOrg: string,
   object: string,
@@ -32,7 +32,7 @@ export async function findCreatedRecords(
   const since = new Date(Math.min(...candidates.map((c) => c.since)) - CLOCK_SKEW_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const soql = `SELECT Id${fields.map((f) => `, ${f}`).join('')} FROM ${object} WHERE CreatedDate >= ${since}` +
     `${userId ? ` AND CreatedById = '${userId.replace(/'/g, "\\'")}'` : ''} ORDER BY CreatedDate, Id`;
-  const rows = await api.query<Record<string, unknown> & { Id: string }>(soql);
+  const rows = await api.rows<Record<string, unknown> & { Id: string }>(soql, `looking for ${object} records created before an answer was lost`);
   const claimed = new Set<string>();
   for (const c of candidates) {
     const compared = Object.keys(c.body).filter((k) => isComparable(c.body[k]) && k.toLowerCase() !== 'id');

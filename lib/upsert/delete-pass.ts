@@ -84,7 +84,7 @@ async function lookUpByExternalId(run: WriteRun, items: DeleteItem[]): Promise<v
       const slice = group.slice(i, i + LOOKUP_VALUES_PER_QUERY);
       const values = [...new Set(slice.map((it) => valueOf(it)))];
       const soql = `SELECT Id, ${field} FROM ${object} WHERE ${field} IN (${values.map(soqlString).join(', ')})`;
-      const answer = await run.readWithRetry(() => run.ctx.api.query<Record<string, unknown> & { Id: string }>(soql));
+      const answer = await run.read(() => run.ctx.api.rows<Record<string, unknown> & { Id: string }>(soql, `looking up ${object} records to delete`));
       const batch = new LedgerBatch();
       if (!answer.ok) {
         for (const it of slice) fail(run, it, answer.error, batch);

@@ -3,4 +3,4 @@ export { DEFAULT_RETRY, addMetrics, emptyMetrics, type RecordWriterOptions, type
 export { classifyCallError, classifyRecordError, type ClassifiedError, type FailureClass } from './classify.js';
 export { backoffDelay } from './backoff.js';
 export { planWrites, type PlanNode, type WritePlan } from './plan.js';
-export { MAX_COLLECTION_RECORDS } from './collections-api.js';
+export { MAX_COLLECTION_RECORDS } from '../salesforce/org-api.js';

@@ -1,8 +1,8 @@
 import type { RecordResult, SyncRecord } from '../sync/types.js';
 import { realSleep } from './backoff.js';
-import { CollectionsApi, MAX_COLLECTION_RECORDS } from './collections-api.js';
+import { InFlightLimit } from '../salesforce/in-flight.js';
+import { MAX_COLLECTION_RECORDS, OrgApi } from '../salesforce/org-api.js';
 import { runDeletes } from './delete-pass.js';
-import { InFlightLimit } from './in-flight.js';
 import { LedgerBatch } from './ledger-batch.js';
 import { completeCycleReferences, completeWaitingReferences } from './reference-pass.js';
 import { addMetrics, DEFAULT_RETRY, emptyMetrics, type RecordWriterOptions, type RetryPolicy, type WriteMetrics, type WriteReport } from './types.js';
@@ -21,7 +21,7 @@ export const UNDELETE_UNSUPPORTED =
 
 /**
  * Writes mapped SyncRecords to one target org with sObject Collections and keeps the ledger in
- * step. See DESIGN.md §2 (sf-upsert-out) and §3 (the ledger).
+ * step.
  *
  * Per write(): records are planned into levels (parents before children, self-references level by
  * level, cycles in two passes); records whose mapped fields and lookups hash as last synced are
@@ -66,15 +66,16 @@ export class RecordWriter {
     const o = this.options;
     // The API counts its calls into the run it serves; the run needs the API first, hence the holder.
     const holder: { run?: WriteRun } = {};
+    const sleep = o.sleep ?? realSleep;
     const ctx: WriteContext = {
       ledger: o.ledger,
       target: o.target,
-      api: new CollectionsApi(o.target, this.limit, () => holder.run!.metrics.apiCalls++, o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS),
+      api: new OrgApi(o.target, { writeLimit: this.limit, onCall: () => holder.run!.metrics.apiCalls++, writeTimeoutMs: o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, sleep }),
       sourceOrg: o.sourceOrgId,
       targetOrg: o.targetOrgId,
       policy: this.policy,
       batchSize: this.batchSize,
-      sleep: o.sleep ?? realSleep,
+      sleep,
       random: o.random ?? Math.random,
       now: o.now ?? Date.now,
     };

@@ -1,6 +1,8 @@
 import type { OrgConnection } from '../connection/org-connection.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { RecordResult } from '../sync/types.js';
+import type { RecordResult, WriteMetrics } from '../sync/types.js';
+
+export type { WriteMetrics } from '../sync/types.js';
 
 /** Retries of transient failures: exponential backoff from `baseMs`, capped at `maxMs`. */
 export interface RetryPolicy {
@@ -33,27 +35,6 @@ export interface RecordWriterOptions {
   random?: () => number;
   /** A call without an answer after this long counts as a transient failure (default 120 s). */
   callTimeoutMs?: number;
-}
-
-export interface WriteMetrics {
-  records: number;
-  /** HTTP requests made to the target org (every retry counts). */
-  apiCalls: number;
-  /** Record sends beyond the first (retries and re-sends). */
-  resends: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  failed: number;
-  deadLettered: number;
-  /** Lookups written empty because their parent was not in the target yet. */
-  deferredReferences: number;
-  /** Lookups set in a second pass (cycles, and parents that arrived after their children). */
-  completedReferences: number;
-  /** Creates whose answer was lost earlier, found in the target instead of being created again. */
-  recoveredCreates: number;
-  durationMs: number;
 }
 
 export interface WriteReport {

@@ -1,7 +1,7 @@
 import { hashValue } from '../ledger/field-hashes.js';
 import type { SyncRecord, TargetReference, TargetSide } from '../sync/types.js';
 import type { ClassifiedError } from './classify.js';
-import type { WireRecord } from './collections-api.js';
+import type { WireRecord } from '../salesforce/org-api.js';
 import type { Attempted } from './write-run.js';
 
 export type UpsertMode = 'upsert' | 'update' | 'create';

@@ -75,7 +75,7 @@ export class UpsertPass {
       byObject.set(p.targetObject, list);
     }
     for (const [object, items] of byObject) {
-      const found = await this.run.readWithRetry(() =>
+      const found = await this.run.read(() =>
         findCreatedRecords(ctx.api, ctx.ledger, ctx.targetOrg, object, ctx.target.identity?.userId, items.map((it) => ({ sourceId: it.sourceId, body: it.maybeCreated!.body, since: it.maybeCreated!.since }))),
       );
       const batch = new LedgerBatch();
@@ -167,7 +167,7 @@ export class UpsertPass {
     const outcomes = new Array<Outcome | undefined>(items.length);
     const unsure = items.filter((it) => it.maybeCreated);
     if (unsure.length) {
-      const found = await this.run.readWithRetry(() =>
+      const found = await this.run.read(() =>
         findCreatedRecords(ctx.api, ctx.ledger, ctx.targetOrg, object, ctx.target.identity?.userId, unsure.map((it) => ({ sourceId: it.sourceId, body: it.maybeCreated!.body, since: it.maybeCreated!.since }))),
       );
       for (const it of unsure) {

@@ -3,7 +3,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { RecordResult, SyncRecord } from '../sync/types.js';
 import { backoffDelay } from './backoff.js';
 import { classifyCallError, classifyRecordError, type ClassifiedError } from './classify.js';
-import type { CollectionsApi, WireSaveResult } from './collections-api.js';
+import type { OrgApi, WireSaveResult } from '../salesforce/org-api.js';
 import { LedgerBatch } from './ledger-batch.js';
 import { emptyMetrics, type RetryPolicy, type WriteMetrics, type WriteReport } from './types.js';
 
@@ -11,7 +11,7 @@ import { emptyMetrics, type RetryPolicy, type WriteMetrics, type WriteReport } f
 export interface WriteContext {
   ledger: Ledger;
   target: OrgConnection;
-  api: CollectionsApi;
+  api: OrgApi;
   sourceOrg: string;
   targetOrg: string;
   policy: RetryPolicy;
@@ -147,18 +147,18 @@ export class WriteRun {
     }
   }
 
-  /** A read (lookup query) with the same retries; answers the value or the error it ended with. */
-  async readWithRetry<T>(read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ClassifiedError }> {
-    for (let attempt = 1; ; attempt++) {
-      if (this.halt) return { ok: false, error: this.halt };
-      try {
-        return { ok: true, value: await read() };
-      } catch (err) {
-        const error = classifyCallError(err);
-        if (error.class === 'halt') this.halt ??= error;
-        if (error.class !== 'transient' || attempt >= this.ctx.policy.maxAttempts) return { ok: false, error };
-        await this.ctx.sleep(backoffDelay(attempt, this.ctx.policy, this.ctx.random));
-      }
+  /**
+   * A lookup read. The access layer retries reads by its own policy, so one call here; a failure that
+   * stops the whole write (a spent limit, a refused login) halts the run as a failed send would.
+   */
+  async read<T>(read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ClassifiedError }> {
+    if (this.halt) return { ok: false, error: this.halt };
+    try {
+      return { ok: true, value: await read() };
+    } catch (err) {
+      const error = classifyCallError(err);
+      if (error.class === 'halt') this.halt ??= error;
+      return { ok: false, error };
     }
   }
 

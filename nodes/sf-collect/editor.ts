@@ -1,3 +1,6 @@
+import { isFollowableLookup } from '../../lib/mapping/describe.js';
+import { chosenConnection, orgDescribe, orgObjects } from '../shared/editor/org-api.js';
+
 interface CollectEditorNode {
   name: string;
   connection: string;
@@ -13,14 +16,6 @@ interface CollectEditorNode {
   _(key: string, args?: Record<string, unknown>): string;
 }
 
-interface ObjectEntry {
-  name: string;
-  label: string;
-}
-interface DescribeAnswer {
-  children: Array<{ relationshipName: string; childSObject: string }>;
-  references: Array<{ name: string; label: string; referenceTo: string[] }>;
-}
 
 // Runtime checks (lib/collect/soql-text.ts) have the last word; these only catch typos in the dialog.
 const API_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_)[A-Za-z0-9]|__[A-Za-z0-9])*$/;
@@ -35,10 +30,6 @@ function wholeNumberIn(v: string, min: number, max: number): boolean {
   if (!t) return true;
   const n = Number(t);
   return Number.isInteger(n) && n >= min && n <= max;
-}
-
-function errorOf(xhr: JQuery.jqXHR): string {
-  return (xhr.responseJSON as { error?: string } | undefined)?.error ?? (xhr.statusText || 'no answer');
 }
 
 /** A tick list that adds and removes names in a comma-separated text input. */
@@ -111,29 +102,28 @@ RED.nodes.registerType('sf-collect', {
     $('#node-input-mode, #node-input-parents').on('change', toggle);
     toggle();
 
-    const connection = () => {
-      const id = String($('#node-input-connection').val() ?? '');
-      return id && id !== '_ADD_' ? id : '';
-    };
+    const connection = () => chosenConnection('#node-input-connection');
     // Connection and object change events can overlap; only the latest answer may fill the pickers.
     let objectsAsked = 0;
     let describeAsked = 0;
-    const loadRelationships = () => {
+    const loadRelationships = (refresh = false) => {
       const object = String($('#node-input-object').val() ?? '').trim();
       const conn = connection();
       const asked = ++describeAsked;
       $('#sf-collect-children-list, #sf-collect-parents-list').empty();
       if (!conn || !API_NAME.test(object)) return;
-      $.getJSON('sf-collect/describe', { connection: conn, object }).then(
-        (d: DescribeAnswer) => {
+      orgDescribe(conn, object, refresh).then(
+        (d) => {
           if (asked !== describeAsked) return;
           fillNameList($('#sf-collect-children-list'), $('#node-input-children'), d.children.map((c) => ({ name: c.relationshipName, note: `(${c.childSObject})` })));
-          fillNameList($('#sf-collect-parents-list'), $('#node-input-parentFields'), d.references.map((r) => ({ name: r.name, note: `(${r.referenceTo.join(', ')})` })));
+          // The lookups a collection can follow up, as the planner picks them.
+          const lookups = d.fields.filter(isFollowableLookup);
+          fillNameList($('#sf-collect-parents-list'), $('#node-input-parentFields'), lookups.map((f) => ({ name: f.name, note: `(${(f.referenceTo ?? []).join(', ')})` })));
         },
-        (xhr: JQuery.jqXHR) => asked === describeAsked && hint('sf-collect.hint.unreachable', { reason: errorOf(xhr) }),
+        (err: Error) => asked === describeAsked && hint('sf-collect.hint.unreachable', { reason: err.message }),
       );
     };
-    const loadObjects = () => {
+    const loadObjects = (refresh = false) => {
       const conn = connection();
       const asked = ++objectsAsked;
       $('#sf-collect-objects').empty();
@@ -142,22 +132,24 @@ RED.nodes.registerType('sf-collect', {
         return;
       }
       hint('sf-collect.hint.loading');
-      $.getJSON('sf-collect/objects', { connection: conn }).then(
-        (r: { objects: ObjectEntry[] }) => {
+      orgObjects(conn, refresh).then(
+        (all) => {
           if (asked !== objectsAsked) return;
+          const objects = all.filter((o) => o.queryable);
           const list = $('#sf-collect-objects').empty();
-          for (const o of r.objects) list.append($('<option></option>').attr('value', o.name).text(o.label));
-          hint('sf-collect.hint.objects', { count: r.objects.length });
-          loadRelationships();
+          for (const o of objects) list.append($('<option></option>').attr('value', o.name).text(o.label));
+          hint('sf-collect.hint.objects', { count: objects.length });
+          loadRelationships(refresh);
         },
-        (xhr: JQuery.jqXHR) => asked === objectsAsked && hint('sf-collect.hint.unreachable', { reason: errorOf(xhr) }),
+        (err: Error) => asked === objectsAsked && hint('sf-collect.hint.unreachable', { reason: err.message }),
       );
     };
-    $('#node-input-connection').on('change', loadObjects);
-    $('#node-input-object').on('change', loadRelationships);
+    $('#node-input-connection').on('change', () => loadObjects());
+    $('#node-input-object').on('change', () => loadRelationships());
+    // The reload button reads the org anew (after a change in Setup), past the describe cache.
     $('#sf-collect-load').on('click', (e: JQuery.ClickEvent) => {
       e.preventDefault();
-      loadObjects();
+      loadObjects(true);
     });
     loadObjects();
   },

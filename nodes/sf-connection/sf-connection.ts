@@ -1,12 +1,14 @@
-import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
+import type { NodeAPI } from 'node-red';
 import { settingsFromConfig } from '../../lib/connection/from-config.js';
 import { OrgConnection, type StateChange } from '../../lib/connection/org-connection.js';
-import type { ConnectionSecrets } from '../../lib/connection/settings.js';
-import { testConnection } from '../../lib/connection/test-connection.js';
+import { loginUrlOf, type ConnectionSecrets } from '../../lib/connection/settings.js';
 import { WebServerFlow } from '../../lib/connection/web-server-flow.js';
-import { loginUrlOf } from '../../lib/connection/settings.js';
-import type { SfConnectionConfig, SfConnectionNode } from '../shared/types.js';
+import { testConnection } from '../../lib/salesforce/test-connection.js';
+import { adminRoute, HttpError } from '../shared/admin.js';
+import type { SfConnectionConfig, SfConnectionNode } from '../shared/connection.js';
+import { NodeKit } from '../shared/kit.js';
+import { registerOrgRoutes } from '../shared/org-routes.js';
 
 const SECRET_KEYS = ['clientSecret', 'password', 'privateKey', 'refreshToken', 'accessToken'] as const;
 
@@ -16,20 +18,17 @@ const UNCHANGED = '__PWRD__';
 export default function register(RED: NodeAPI): void {
   function SfConnection(this: SfConnectionNode, config: SfConnectionConfig) {
     RED.nodes.createNode(this, config);
+    const kit = new NodeKit(RED, this);
     const settings = settingsFromConfig({ ...config });
-    this.org = new OrgConnection(settings, { ...(this.credentials ?? {}) });
-    const problems = this.org.problems();
-    if (problems.length) this.warn(RED._('sf-connection.errors.incomplete', { problems: problems.join('; ') }));
-    const onState = (change: StateChange) => {
+    const org = (this.org = new OrgConnection(settings, { ...(this.credentials ?? {}) }));
+    const problems = org.problems();
+    if (problems.length) this.warn(kit.t('sf-connection.errors.incomplete', { problems: problems.join('; ') }));
+    kit.listen(org, 'state', (change: StateChange) => {
       if (change.state === 'failed' || change.state === 'unavailable' || change.state === 'expired') {
-        this.warn(RED._('sf-connection.errors.state', { name: settings.name, state: change.state, reason: change.failure?.message ?? '' }));
+        this.warn(kit.t('sf-connection.errors.state', { name: settings.name, state: change.state, reason: change.failure?.message ?? '' }));
       }
-    };
-    this.org.on('state', onState);
-    this.on('close', (_removed: boolean, done: () => void) => {
-      this.org.close();
-      done();
     });
+    kit.onClose(() => org.close());
   }
 
   RED.nodes.registerType('sf-connection', SfConnection as never, {
@@ -54,50 +53,41 @@ export default function register(RED: NodeAPI): void {
   }
 
   const flow = new WebServerFlow();
-  const write = RED.auth.needsPermission('sf-connection.write');
+  const write = 'sf-connection.write';
 
-  RED.httpAdmin.post('/sf-connection/test', write, (req: Request, res: Response) => {
+  adminRoute(RED, 'post', '/sf-connection/test', write, async (req) => {
     const body = (req.body ?? {}) as { id?: string; config?: Record<string, unknown>; credentials?: Record<string, unknown> };
-    const settings = settingsFromConfig(body.config ?? {});
-    testConnection(settings, mergedSecrets(body.id, body.credentials)).then(
-      (result) => res.json(result),
-      (err: Error) => res.json({ ok: false, code: 'UNKNOWN', reason: err.message }),
-    );
+    return testConnection(settingsFromConfig(body.config ?? {}), mergedSecrets(body.id, body.credentials));
   });
 
-  RED.httpAdmin.post('/sf-connection/oauth/start', write, (req: Request, res: Response) => {
+  adminRoute(RED, 'post', '/sf-connection/oauth/start', write, (req) => {
     const body = (req.body ?? {}) as { id?: string; config?: Record<string, unknown>; credentials?: Record<string, unknown>; redirectUri?: string };
     const settings = settingsFromConfig(body.config ?? {});
     const secrets = mergedSecrets(body.id, body.credentials);
-    if (!body.id || !settings.clientId || !body.redirectUri) {
-      res.status(400).json({ error: RED._('sf-connection.errors.authorize-needs') });
-      return;
-    }
+    if (!body.id || !settings.clientId || !body.redirectUri) throw new HttpError(400, RED._('sf-connection.errors.authorize-needs'));
     try {
-      const { authorizeUrl } = flow.start({
-        nodeId: body.id,
-        loginUrl: loginUrlOf(settings),
-        clientId: settings.clientId,
-        clientSecret: secrets.clientSecret,
-        redirectUri: body.redirectUri,
-      });
-      res.json({ authorizeUrl });
+      const { authorizeUrl } = flow.start({ nodeId: body.id, loginUrl: loginUrlOf(settings), clientId: settings.clientId, clientSecret: secrets.clientSecret, redirectUri: body.redirectUri });
+      return { authorizeUrl };
     } catch (err) {
-      res.status(400).json({ error: (err as Error).message });
+      throw new HttpError(400, (err as Error).message);
     }
   });
 
-  // The browser arrives here from Salesforce's redirect, without the admin token: `state` is the guard.
-  RED.httpAdmin.get('/sf-connection/oauth/callback', (req: Request, res: Response) => {
+  registerOrgRoutes(RED);
+
+  // The browser arrives here from Salesforce's redirect, without the admin token: `state` is the
+  // guard. It answers a page (for the window the editor opened), not JSON.
+  adminRoute(RED, 'get', '/sf-connection/oauth/callback', null, async (req: Request, res: Response) => {
     const q = req.query as Record<string, string | undefined>;
-    flow.complete(q.state, q.code, q.error, q.error_description).then(
-      (result) => {
-        const stored = (RED.nodes.getCredentials(result.nodeId) ?? {}) as Record<string, unknown>;
-        RED.nodes.addCredentials(result.nodeId, { ...stored, refreshToken: result.refreshToken });
-        res.send(callbackPage(true, RED._('sf-connection.oauth.done', { orgId: result.orgId }), result.nodeId));
-      },
-      (err: Error) => res.status(400).send(callbackPage(false, err.message, '')),
-    );
+    try {
+      const result = await flow.complete(q.state, q.code, q.error, q.error_description);
+      const stored = (RED.nodes.getCredentials(result.nodeId) ?? {}) as Record<string, unknown>;
+      RED.nodes.addCredentials(result.nodeId, { ...stored, refreshToken: result.refreshToken });
+      res.send(callbackPage(true, RED._('sf-connection.oauth.done', { orgId: result.orgId }), result.nodeId));
+    } catch (err) {
+      res.status(400).send(callbackPage(false, (err as Error).message, ''));
+    }
+    return undefined;
   });
 }
 

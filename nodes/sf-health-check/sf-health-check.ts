@@ -1,8 +1,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import { HealthMonitor, orgStatusEvent, type CheckResult, type StatusTransition } from '../../lib/health/index.js';
+import { OrgApi } from '../../lib/salesforce/org-api.js';
+import { adminRoute, HttpError, param } from '../shared/admin.js';
+import { allOrgs } from '../shared/connection.js';
+import { localizedError } from '../shared/errors.js';
+import { MIN_INTERVAL_S, NodeKit, numberOr } from '../shared/kit.js';
 import { ledgerLease } from '../shared/ledger.js';
-import { orgOf } from '../shared/types.js';
 
 interface HealthCheckConfig extends NodeDef {
   connection: string;
@@ -14,23 +18,19 @@ interface HealthCheckConfig extends NodeDef {
   publishEvent: string;
 }
 
-const MIN_INTERVAL_S = 5;
 /** Samples are kept five weeks: the week's uptime and a month of trend history. */
 const KEEP_SAMPLES_MS = 35 * 24 * 3_600_000;
-
-function numberOr(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return Number.isFinite(n) && String(v).trim() !== '' ? n : fallback;
-}
+const DAY_S = 24 * 3600;
 
 export default function register(RED: NodeAPI): void {
   function SfHealthCheck(this: Node, config: HealthCheckConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const kit = new NodeKit(RED, node);
     const intervalS = numberOr(config.interval, 60);
-    const lease = ledgerLease(RED);
+    const ledger = kit.ledger();
     const monitor = new HealthMonitor({
-      ledger: lease.ledger,
+      ledger,
       degradedLatencyMs: numberOr(config.degradedLatencyMs, 2000),
       degradedApiPercent: numberOr(config.degradedApiPercent, 90),
       // Time nobody was checking is unknown, not the last status stretched over it.
@@ -39,10 +39,9 @@ export default function register(RED: NodeAPI): void {
 
     /** The connections to check, resolved at check time so redeployed config nodes are picked up. */
     const connections = (): OrgConnection[] => {
-      const ids: string[] = [];
-      if (config.allConnections) RED.nodes.eachNode((n) => void (n.type === 'sf-connection' && ids.push(n.id)));
-      else if (config.connection) ids.push(config.connection);
-      return ids.map((id) => orgOf(RED, id)).filter((o): o is OrgConnection => !!o);
+      if (config.allConnections) return allOrgs(RED);
+      const org = kit.connection(config.connection, { watch: false });
+      return org ? [org] : [];
     };
 
     const transitionMessage = (t: StatusTransition): NodeMessage => ({ topic: t.orgName, payload: t } as NodeMessage);
@@ -62,21 +61,22 @@ export default function register(RED: NodeAPI): void {
       const down = results.filter((r) => r.sample.status === 'unavailable').length;
       const degraded = results.filter((r) => r.sample.status === 'degraded').length;
       const up = total - down - degraded;
-      if (down) node.status({ fill: 'red', shape: 'ring', text: RED._('sf-health-check.status.unavailable', { down, total }) });
-      else if (degraded) node.status({ fill: 'yellow', shape: 'dot', text: RED._('sf-health-check.status.degraded', { degraded, total }) });
-      else node.status({ fill: 'green', shape: 'dot', text: RED._('sf-health-check.status.available', { up, total }) });
+      if (down) kit.status('red', 'ring', 'sf-health-check.status.unavailable', { down, total });
+      else if (degraded) kit.status('yellow', 'dot', 'sf-health-check.status.degraded', { degraded, total });
+      else kit.status('green', 'dot', 'sf-health-check.status.available', { up, total });
     };
 
     const publish = async (transitions: StatusTransition[]) => {
       if (!config.publishConnection || !transitions.length) return;
-      const target = orgOf(RED, config.publishConnection);
+      const target = kit.connection(config.publishConnection, { watch: false });
       if (!target) return;
       const event = config.publishEvent || 'Org_Status__e';
+      const api = new OrgApi(target);
       for (const t of transitions) {
         try {
-          await target.run((c) => c.sobject(event).create(orgStatusEvent(t)));
+          await api.publishEvent(event, { ...orgStatusEvent(t) });
         } catch (err) {
-          node.warn(RED._('sf-health-check.errors.publish', { event, reason: (err as Error).message }));
+          node.warn(kit.t('sf-health-check.errors.publish', { event, reason: (err as Error).message }));
         }
       }
     };
@@ -85,7 +85,7 @@ export default function register(RED: NodeAPI): void {
     const runChecks = async (): Promise<{ transitions: NodeMessage[]; payload: ReturnType<typeof report> } | undefined> => {
       const conns = connections();
       if (!conns.length) {
-        node.status({ fill: 'grey', shape: 'ring', text: 'sf-health-check.status.no-connection' });
+        kit.status('grey', 'ring', 's2s.connection.none');
         return undefined;
       }
       const results = await monitor.checkAll(conns);
@@ -95,38 +95,29 @@ export default function register(RED: NodeAPI): void {
       return { transitions: transitions.map(transitionMessage), payload: report(results) };
     };
 
-    if (!config.allConnections && !config.connection) {
-      node.status({ fill: 'grey', shape: 'ring', text: 'sf-health-check.status.no-connection' });
-    }
+    if (!config.allConnections && !config.connection) kit.status('grey', 'ring', 's2s.connection.none');
 
-    let timer: NodeJS.Timeout | undefined;
-    let first: NodeJS.Timeout | undefined;
     const prune = () => {
       try {
-        lease.ledger.pruneSamples(Date.now() - KEEP_SAMPLES_MS);
+        ledger.pruneSamples(Date.now() - KEEP_SAMPLES_MS);
       } catch (err) {
-        node.warn(RED._('sf-health-check.errors.prune', { reason: (err as Error).message }));
+        node.warn(kit.t('sf-health-check.errors.prune', { reason: (err as Error).message }));
       }
     };
     prune();
-    const pruner = setInterval(prune, 24 * 3_600_000);
-    const scheduled = () => {
+    kit.every(DAY_S, prune, { firstAfterMs: DAY_S * 1000 });
+    kit.every(intervalS, () => {
       runChecks().then(
         (r) => r && node.send([r.transitions, { topic: 'health', payload: r.payload } as NodeMessage]),
-        (err: Error) => node.error(RED._('sf-health-check.errors.check', { reason: err.message })),
+        (err: Error) => node.error(kit.t('sf-health-check.errors.check', { reason: err.message })),
       );
-    };
-    if (intervalS > 0) {
-      // The first check soon after deploy, so status and dashboards fill in without waiting an interval.
-      first = setTimeout(scheduled, 1000);
-      timer = setInterval(scheduled, Math.max(intervalS, MIN_INTERVAL_S) * 1000);
-    }
+    });
 
     node.on('input', (msg, send, done) => {
       runChecks().then(
         (r) => {
           if (!r) {
-            done(new Error(RED._('sf-health-check.errors.no-connection')));
+            done(localizedError(RED, 'sf-health-check.errors.no-connection', {}, 'NO_CONNECTION'));
             return;
           }
           send([r.transitions, { ...msg, topic: msg.topic ?? 'health', payload: r.payload }]);
@@ -135,33 +126,22 @@ export default function register(RED: NodeAPI): void {
         (err: Error) => done(err),
       );
     });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      clearTimeout(first);
-      clearInterval(timer);
-      clearInterval(pruner);
-      lease.release();
-      done();
-    });
   }
 
   RED.nodes.registerType('sf-health-check', SfHealthCheck as never);
 
   // Availability history for trend charts: /sf-health-check/history?orgId=00D…&hours=24&bucketMinutes=60
-  RED.httpAdmin.get('/sf-health-check/history', RED.auth.needsPermission('sf-health-check.read'), (req, res) => {
-    const q = req.query as Record<string, string | undefined>;
-    const hours = numberOr(q.hours, 24);
-    const bucketMinutes = numberOr(q.bucketMinutes, 60);
-    if (!q.orgId || !(hours > 0) || !(bucketMinutes > 0)) {
-      res.status(400).json({ error: 'history needs orgId, and positive hours and bucketMinutes' });
-      return;
-    }
+  adminRoute(RED, 'get', '/sf-health-check/history', 'sf-health-check.read', (req) => {
+    const orgId = param(req.query, 'orgId');
+    const hours = numberOr(param(req.query, 'hours'), 24);
+    const bucketMinutes = numberOr(param(req.query, 'bucketMinutes'), 60);
+    if (!orgId || !(hours > 0) || !(bucketMinutes > 0)) throw new HttpError(400, 'history needs orgId, and positive hours and bucketMinutes');
     const lease = ledgerLease(RED);
     try {
       const to = Date.now();
-      res.json(lease.ledger.history(q.orgId, { from: to - hours * 3_600_000, to, bucketMs: bucketMinutes * 60_000 }));
+      return lease.ledger.history(orgId, { from: to - hours * 3_600_000, to, bucketMs: bucketMinutes * 60_000 });
     } catch (err) {
-      res.status(400).json({ error: (err as Error).message });
+      throw new HttpError(400, (err as Error).message);
     } finally {
       lease.release();
     }

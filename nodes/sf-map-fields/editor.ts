@@ -2,6 +2,7 @@ import type { DescribeField } from '../../lib/mapping/describe.js';
 import type { FieldMapping, Mapping, MappingValue, MatchSpec, RelationshipMapping, ValueMap } from '../../lib/mapping/format.js';
 import type { FieldSuggestion } from '../../lib/mapping/suggest.js';
 import { fieldCompatibility } from '../../lib/mapping/type-compat.js';
+import { orgDescribe, orgObjects } from '../shared/editor/org-api.js';
 
 // The mapping editor. The form is the document: opening the dialog loads `node.mapping` (JSON) into
 // it, Done writes it back, and templates, import, export and Check all go through the same two
@@ -33,10 +34,6 @@ interface Catalog {
   byName: Map<string, DescribeField>;
 }
 
-interface ObjectSummary {
-  name: string;
-  label: string;
-}
 
 interface CheckResult {
   ok: boolean;
@@ -259,7 +256,7 @@ async function loadObjects(side: Side): Promise<void> {
     return;
   }
   try {
-    const objects = await request<ObjectSummary[]>('GET', `${P}/objects`, { connection: conn });
+    const objects = await orgObjects(conn);
     if (!live(asked) || connectionOf(side) !== conn) return;
     fillDatalist(list, objects.map((o) => [o.name, o.label]));
     hint(side, '');
@@ -277,7 +274,7 @@ async function loadDescribe(side: Side): Promise<void> {
   delete session.catalogs[side];
   if (conn && object) {
     try {
-      const d = await request<{ name: string; label: string; fields: DescribeField[] }>('GET', `${P}/describe`, { connection: conn, object });
+      const d = await orgDescribe(conn, object);
       if (!live(session) || connectionOf(side) !== conn || objectOf(side) !== object) return;
       session.catalogs[side] = catalogOf(d);
       if (side === 'target') session.parents.set(d.name.toLowerCase(), Promise.resolve(session.catalogs.target));
@@ -314,7 +311,7 @@ function parentCatalog(object: string): Promise<Catalog | undefined> {
   let found = session.parents.get(key);
   const conn = connectionOf('target');
   if (!found && conn && object) {
-    found = request<{ name: string; label: string; fields: DescribeField[] }>('GET', `${P}/describe`, { connection: conn, object }).then(catalogOf, () => {
+    found = orgDescribe(conn, object).then(catalogOf, () => {
       session.parents.delete(key);
       return undefined;
     });

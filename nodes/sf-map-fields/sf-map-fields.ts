@@ -1,15 +1,15 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import {
-  MAPPING_TEMPLATES, MappingError, applyMapping, parseMapping, redJsonataEvaluator,
+  MAPPING_TEMPLATES, MappingError, compileForOrgs, mapBatch, mappedMeta, parseMapping, redJsonataEvaluator,
   type CompiledMapping, type Mapping, type RedJsonataUtil, type TemplateName,
 } from '../../lib/mapping/index.js';
-import type { BatchMeta, SyncRecord } from '../../lib/sync/types.js';
-import { orgOf } from '../shared/types.js';
+import { OrgApi } from '../../lib/salesforce/org-api.js';
+import { readBatch } from '../../lib/sync/envelope.js';
+import { forCatch, localizedError } from '../shared/errors.js';
+import { NodeKit } from '../shared/kit.js';
+import { SerialQueue } from '../shared/queue.js';
 import { registerAdminEndpoints } from './admin.js';
-import { PayloadError, mergeBatch, syncRecordsOf, withReferences, type MappedBatchMeta } from './batch.js';
-import { compileForOrgs } from '../../lib/mapping/compile-for-orgs.js';
-import { OrgDescribes } from '../../lib/mapping/org-describes.js';
 
 interface MapFieldsConfig extends NodeDef {
   source: string;
@@ -22,6 +22,11 @@ interface MapFieldsConfig extends NodeDef {
 
 type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
+interface Job {
+  msg: NodeMessageInFlow & { s2s?: unknown };
+  send: Send;
+  done: Done;
+}
 
 /** While an org cannot be described, compiling is tried again this often (and on every message). */
 const RETRY_MS = 30_000;
@@ -38,6 +43,7 @@ export default function register(RED: NodeAPI): void {
   function SfMapFields(this: Node, config: MapFieldsConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const kit = new NodeKit(RED, node);
     const evaluator = redJsonataEvaluator(RED.util as unknown as RedJsonataUtil, node);
     const totals = { mapped: 0, rejected: 0, filtered: 0 };
     let mapping: Mapping | undefined;
@@ -45,33 +51,24 @@ export default function register(RED: NodeAPI): void {
     let refused: Error | undefined;
     let compiled: CompiledMapping | undefined;
     let compiling: Promise<CompiledMapping> | undefined;
-    let retry: NodeJS.Timeout | undefined;
     let waitingReported = false;
-    let closed = false;
-    const describes: { source?: OrgDescribes; target?: OrgDescribes } = {};
+    const orgs: { source?: OrgConnection; target?: OrgConnection } = {};
 
     const refuse = (err: Error, status = 'sf-map-fields.status.invalid') => {
-      refused = err;
+      refused = forCatch(err);
       node.error(err.message);
-      node.status({ fill: 'red', shape: 'dot', text: status });
-    };
-
-    const org = (id: string): OrgConnection | undefined => (id ? orgOf(RED, id) : undefined);
-
-    const showTotals = () => {
-      node.status({ fill: totals.rejected ? 'yellow' : 'green', shape: 'dot', text: RED._('sf-map-fields.status.counts', totals) });
+      kit.status('red', 'dot', status);
     };
 
     const compiledMapping = (): Promise<CompiledMapping> => {
       if (refused) return Promise.reject(refused);
       if (compiled) return Promise.resolve(compiled);
-      compiling ??= compileForOrgs(mapping!, describes.source!, describes.target!, evaluator).then(
+      compiling ??= compileForOrgs(mapping!, new OrgApi(orgs.source!), new OrgApi(orgs.target!), evaluator).then(
         (c) => {
           compiled = c;
           compiling = undefined;
-          clearTimeout(retry);
-          if (c.warnings.length) node.warn(`${RED._('sf-map-fields.warnings.compiled', { name: c.stamp.name, count: c.warnings.length })}\n${c.warnings.join('\n')}`);
-          node.status({ fill: 'green', shape: 'ring', text: RED._('sf-map-fields.status.ready', { version: c.stamp.version }) });
+          if (c.warnings.length) node.warn(`${kit.t('sf-map-fields.warnings.compiled', { name: c.stamp.name, count: c.warnings.length })}\n${c.warnings.join('\n')}`);
+          kit.status('green', 'ring', 'sf-map-fields.status.ready', { version: c.stamp.version });
           return c;
         },
         (err: Error) => {
@@ -80,11 +77,10 @@ export default function register(RED: NodeAPI): void {
             refuse(err);
           } else {
             // The org is unreachable or refusing us: not the mapping's fault, so keep trying.
-            if (!waitingReported) node.warn(RED._('sf-map-fields.warnings.waiting', { reason: err.message }));
+            if (!waitingReported) node.warn(kit.t('sf-map-fields.warnings.waiting', { reason: err.message }));
             waitingReported = true;
-            node.status({ fill: 'yellow', shape: 'ring', text: 'sf-map-fields.status.waiting' });
-            clearTimeout(retry);
-            if (!closed) retry = setTimeout(() => void compiledMapping().catch(() => undefined), RETRY_MS);
+            kit.status('yellow', 'ring', 'sf-map-fields.status.waiting');
+            if (!kit.closing) kit.after(RETRY_MS, () => void compiledMapping().catch(() => undefined));
           }
           throw err;
         },
@@ -94,14 +90,12 @@ export default function register(RED: NodeAPI): void {
 
     try {
       mapping = documentOf(config);
-      const source = org(config.source);
-      const target = org(config.target);
-      if (!source || !target) {
-        refuse(new Error(RED._('sf-map-fields.errors.no-connection', { which: !source ? 'source' : 'target' })), 'sf-map-fields.status.no-connection');
+      orgs.source = kit.connection(config.source);
+      orgs.target = kit.connection(config.target);
+      if (!orgs.source || !orgs.target) {
+        refuse(localizedError(RED, 'sf-map-fields.errors.no-connection', { which: !orgs.source ? 'source' : 'target' }, 'NO_CONNECTION'), 's2s.connection.none');
       } else {
-        describes.source = new OrgDescribes(source);
-        describes.target = new OrgDescribes(target);
-        node.status({ fill: 'grey', shape: 'ring', text: 'sf-map-fields.status.compiling' });
+        kit.status('grey', 'ring', 'sf-map-fields.status.compiling');
         compiledMapping().catch(() => undefined);
       }
     } catch (err) {
@@ -110,21 +104,13 @@ export default function register(RED: NodeAPI): void {
 
     const orgRef = (o: OrgConnection) => ({ orgId: o.identity?.orgId ?? '', name: o.settings.name });
 
-    /** `msg.s2s` with the target filled in; a batch built by hand gets the rest from the mapping. */
-    const batchMeta = (msg: NodeMessageInFlow, c: CompiledMapping | undefined, filtered: number): MappedBatchMeta => {
-      const given = (msg as { s2s?: BatchMeta }).s2s;
-      const source = describes.source!.org;
-      const base: BatchMeta = given ?? {
-        source: orgRef(source), object: c?.sourceObject ?? mapping?.source.object ?? '', batchId: msg._msgid, runId: msg._msgid, level: 0, last: true,
-      };
-      return { ...base, target: orgRef(describes.target!.org), filtered };
-    };
-
-    const handle = async (msg: NodeMessageInFlow, send: Send, done: Done): Promise<void> => {
+    const handle = async ({ msg, send, done }: Job): Promise<void> => {
       if (refused) throw refused;
-      const records = syncRecordsOf(msg.payload);
-      if (!records.length) {
-        (msg as { s2s?: MappedBatchMeta }).s2s = batchMeta(msg, compiled, 0);
+      const batch = readBatch(msg, 'records');
+      const meta = (filtered: number, c?: CompiledMapping) =>
+        mappedMeta(batch.meta, { source: orgRef(orgs.source!), target: orgRef(orgs.target!), object: c?.sourceObject ?? mapping?.source.object ?? '', batchId: msg._msgid, filtered });
+      if (!batch.records.length) {
+        msg.s2s = meta(0, compiled);
         send([msg, null]);
         done();
         return;
@@ -133,40 +119,34 @@ export default function register(RED: NodeAPI): void {
       try {
         c = await compiledMapping();
       } catch (err) {
-        if (err instanceof MappingError) throw err;
-        throw new Error(RED._('sf-map-fields.errors.not-compiled', { reason: (err as Error).message }), { cause: err });
+        if (err === refused) throw err;
+        throw localizedError(RED, 'sf-map-fields.errors.not-compiled', { reason: (err as Error).message }, 'NOT_COMPILED');
       }
-      const object = c.sourceObject.toLowerCase();
-      const isMine = (r: SyncRecord) => r.object.toLowerCase() === object;
-      const mine = records.filter(isMine).map(withReferences);
-      const bindings = { sourceOrg: orgRef(describes.source!.org), targetOrg: orgRef(describes.target!.org) };
-      const result = await applyMapping(c, mine, { bindings });
-      const s2s = batchMeta(msg, c, result.filtered.length);
+      const bindings = { sourceOrg: orgRef(orgs.source!), targetOrg: orgRef(orgs.target!) };
+      const result = await mapBatch(c, batch.records, { bindings });
+      const s2s = meta(result.filtered, c);
       const rejected = result.rejected.length ? ({ ...msg, payload: result.rejected, s2s } as NodeMessage) : null;
-      msg.payload = mergeBatch(records, isMine, mine, result);
-      (msg as { s2s?: MappedBatchMeta }).s2s = s2s;
-      totals.mapped += result.mapped.length;
+      msg.payload = result.records;
+      msg.s2s = s2s;
+      totals.mapped += result.mapped;
       totals.rejected += result.rejected.length;
-      totals.filtered += result.filtered.length;
-      showTotals();
+      totals.filtered += result.filtered;
+      kit.status(totals.rejected ? 'yellow' : 'green', 'dot', 'sf-map-fields.status.counts', totals);
       send([msg, rejected]);
       done();
     };
 
     // One batch at a time, in arrival order: batches come in dependency order (parents first), and
-    // Node-RED delivers the next message without waiting for done().
-    let queue: Promise<void> = Promise.resolve();
-    node.on('input', (msg, send, done) => {
-      queue = queue
-        .then(() => handle(msg, send, done))
-        .catch((err: Error) => done(err instanceof PayloadError ? new Error(RED._(err.key, err.args)) : err));
+    // Node-RED delivers the next message without waiting for done(). Mapping is quick and yields
+    // as it goes, so the queue is not bounded: refusing a batch here would only lose it.
+    const queue = new SerialQueue<Job>({
+      maxWaiting: Number.POSITIVE_INFINITY,
+      work: (job) => handle(job).catch((err: unknown) => job.done(forCatch(err, (err as { code?: string }).code === 'INVALID_BATCH' ? kit.t('sf-map-fields.errors.not-batch') : undefined))),
+      drop: (job) => job.done(localizedError(RED, 's2s.errors.closing', {}, 'CLOSED')),
+      failed: (err) => node.error(err),
     });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closed = true;
-      clearTimeout(retry);
-      done();
-    });
+    node.on('input', (msg, send, done) => queue.push({ msg, send, done }));
+    kit.onClose(() => queue.close(0));
   }
 
   RED.nodes.registerType('sf-map-fields', SfMapFields as never);

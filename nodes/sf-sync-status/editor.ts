@@ -8,7 +8,7 @@ RED.nodes.registerType('sf-sync-status', {
   color: '#C0DEED',
   icon: 'orgbridge-status.svg',
   inputs: 1,
-  outputs: 2,
+  outputs: 3,
   defaults: {
     name: { value: '' },
     interval: { value: '60', validate: RED.validators.number() },
@@ -22,8 +22,8 @@ RED.nodes.registerType('sf-sync-status', {
     targetConnection: { value: '', type: 'sf-connection', required: false },
     object: { value: '', validate: RED.validators.regex(/^\s*([A-Za-z][A-Za-z0-9_]*)?\s*$/) },
   },
-  inputLabels: 'report now / write metrics',
-  outputLabels: ['reports', 'dashboard'],
+  inputLabels: 'report now / sync run messages',
+  outputLabels: ['reports', 'dashboard', 'run reports'],
   paletteLabel: 'sync status',
   label: function (this: SyncStatusEditorNode) {
     return this.name || (this.object ? `sync status: ${this.object}` : 'sync status');

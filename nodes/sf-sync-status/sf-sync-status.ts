@@ -1,11 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { isPlaceholderOrgId, loginKeyOf } from '../../lib/health/index.js';
+import { isPlaceholderOrgId, loginKeyOf } from '../../lib/connection/org-key.js';
 import {
   LiveMetrics, buildStatusReport, chartPoints, csvFilename, deadLettersCsv, statusCsv, tableRows, writeSampleOf,
   type StatusQuery, type StatusReport, type WriteSample,
 } from '../../lib/status/index.js';
-import { ledgerLease } from '../shared/ledger.js';
-import { orgOf } from '../shared/types.js';
+import { RunTally, type FinishedRun } from '../../lib/sync/run-tally.js';
+import { allOrgs } from '../shared/connection.js';
+import { localizedError } from '../shared/errors.js';
+import { NodeKit, numberOr } from '../shared/kit.js';
 
 interface SyncStatusConfig extends NodeDef {
   interval: string | number;
@@ -15,39 +17,30 @@ interface SyncStatusConfig extends NodeDef {
   object: string;
 }
 
-/** Topics that ask for a report; any other message is answered with the table unless it carries write metrics. */
+/** Topics that ask for a report; any other message is answered with the table unless it is part of a sync run. */
 const REPORT_TOPICS = new Set(['status', 'csv', 'dead-letters-csv', 'dashboard']);
-const MIN_INTERVAL_S = 5;
+/** How often runs that take too long are looked for (each is reported once, as still running). */
+const SWEEP_S = 10;
 
-function numberOr(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return Number.isFinite(n) && String(v).trim() !== '' ? n : fallback;
-}
-
-type Msg = NodeMessage & { s2s?: unknown; windowHours?: unknown; filename?: string; action?: string };
+type Msg = NodeMessage & { s2s?: unknown; windowHours?: unknown; filename?: string; action?: string; error?: { message?: string; code?: string; source?: { type?: string; name?: string } } };
 
 export default function register(RED: NodeAPI): void {
   function SfSyncStatus(this: Node, config: SyncStatusConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const kit = new NodeKit(RED, node);
     const intervalS = numberOr(config.interval, 60);
     const windowHours = numberOr(config.windowHours, 24) > 0 ? numberOr(config.windowHours, 24) : 24;
     const object = (config.object ?? '').trim();
-    const lease = ledgerLease(RED);
+    const ledger = kit.ledger();
     const live = new LiveMetrics();
-
-    const connectionOf = (id: string) => {
-      const org = orgOf(RED, id);
-      if (!org) throw new Error(RED._('sf-sync-status.errors.no-connection'));
-      return org;
-    };
+    const runs = new RunTally<Msg>();
 
     /** The org Id of a filter connection when known without a call: logged in, or linked by a health check. */
     const knownOrgId = (id: string): string | undefined => {
-      if (!id) return undefined;
-      const org = orgOf(RED, id);
+      const org = id ? kit.connection(id, { watch: false }) : undefined;
       if (!org) return undefined;
-      const known = org.identity?.orgId ?? lease.ledger.orgIdForLoginKey(loginKeyOf(org));
+      const known = org.identity?.orgId ?? ledger.orgIdForLoginKey(loginKeyOf(org));
       return known && !isPlaceholderOrgId(known) ? known : undefined;
     };
 
@@ -56,22 +49,21 @@ export default function register(RED: NodeAPI): void {
       if (!id) return undefined;
       const known = knownOrgId(id);
       if (known) return known;
-      const org = connectionOf(id);
+      const org = kit.connection(id, { watch: false });
+      if (!org) throw localizedError(RED, 'sf-sync-status.errors.no-connection', {}, 'NO_CONNECTION');
       await org.connection();
       const orgId = org.identity?.orgId;
-      if (!orgId) throw new Error(RED._('sf-sync-status.errors.no-org-id', { name: org.settings.name }));
+      if (!orgId) throw localizedError(RED, 'sf-sync-status.errors.no-org-id', { name: org.settings.name });
       return orgId;
     };
 
     /** Names of the orgs this Node-RED's connections have logged in to, for orgs the ledger has no name for. */
     const connectionNames = (): Map<string, string> => {
       const names = new Map<string, string>();
-      RED.nodes.eachNode((n) => {
-        if (n.type !== 'sf-connection') return;
-        const org = orgOf(RED, n.id);
-        const ident = org?.identity;
-        if (org && ident?.orgId) names.set(ident.orgId, org.settings.name || ident.orgName || ident.orgId);
-      });
+      for (const org of allOrgs(RED)) {
+        const ident = org.identity;
+        if (ident?.orgId) names.set(ident.orgId, org.settings.name || ident.orgName || ident.orgId);
+      }
       return names;
     };
 
@@ -91,12 +83,12 @@ export default function register(RED: NodeAPI): void {
       const t = report.totals;
       const args = { hours: report.window.hours, synced: t.synced.toLocaleString('en-US'), dead: t.deadLettered.toLocaleString('en-US') };
       const fill = t.failed + t.deadLettered > 0 ? 'yellow' : t.processed > 0 ? 'green' : 'grey';
-      node.status({ fill, shape: fill === 'grey' ? 'ring' : 'dot', text: RED._('sf-sync-status.status.summary', args) });
+      kit.status(fill, fill === 'grey' ? 'ring' : 'dot', 'sf-sync-status.status.summary', args);
     };
 
     const report = async (msg?: Msg): Promise<{ query: StatusQuery; report: StatusReport }> => {
       const query = await queryFor(msg);
-      const r = buildStatusReport(lease.ledger, query);
+      const r = buildStatusReport(ledger, query);
       showStatus(r);
       return { query, report: r };
     };
@@ -105,7 +97,7 @@ export default function register(RED: NodeAPI): void {
       const { query, report: r } = await report();
       return [
         { topic: 'table', payload: tableRows(r), action: 'replace' } as NodeMessage,
-        { topic: 'chart', payload: chartPoints(lease.ledger, { ...query, now: r.window.to }), action: 'replace' } as NodeMessage,
+        { topic: 'chart', payload: chartPoints(ledger, { ...query, now: r.window.to }), action: 'replace' } as NodeMessage,
       ];
     };
 
@@ -118,55 +110,58 @@ export default function register(RED: NodeAPI): void {
       return !object || !s.object || s.object === object;
     };
 
-    let timer: NodeJS.Timeout | undefined;
-    let first: NodeJS.Timeout | undefined;
-    const scheduled = () => {
+    /** Output 3: a finished run's report, on the message that started it (so an HTTP request gets its answer). */
+    const runReport = (finished: FinishedRun<Msg>): NodeMessage => {
+      const first = finished.first as Record<string, unknown>;
+      return { _msgid: first._msgid, req: first.req, res: first.res, statusCode: finished.statusCode, topic: 'sync report', payload: finished.report } as NodeMessage;
+    };
+
+    if (!kit.every(intervalS, () => {
       dashboardMessages().then(
-        (msgs) => node.send([null, msgs]),
+        (msgs) => node.send([null, msgs, null]),
         (err: Error) => {
-          node.status({ fill: 'red', shape: 'ring', text: 'sf-sync-status.status.error' });
-          node.error(RED._('sf-sync-status.errors.report', { reason: err.message }));
+          kit.status('red', 'ring', 'sf-sync-status.status.error');
+          node.error(kit.t('sf-sync-status.errors.report', { reason: err.message }));
         },
       );
-    };
-    if (intervalS > 0) {
-      // The first report soon after deploy, so status and dashboards fill in without waiting an interval.
-      first = setTimeout(scheduled, 1000);
-      timer = setInterval(scheduled, Math.max(intervalS, MIN_INTERVAL_S) * 1000);
-    } else {
-      node.status({ fill: 'grey', shape: 'ring', text: 'sf-sync-status.status.on-input' });
+    })) {
+      kit.status('grey', 'ring', 'sf-sync-status.status.on-input');
     }
+    kit.every(SWEEP_S, () => {
+      const late = runs.sweep();
+      if (late.length) node.send([null, null, late.map(runReport)]);
+    }, { firstAfterMs: SWEEP_S * 1000 });
 
     node.on('input', (inMsg, send, done) => {
       const msg = inMsg as Msg;
       const topic = typeof msg.topic === 'string' ? msg.topic : '';
       const sample = writeSampleOf(msg);
-      if (sample) {
-        if (mine(sample)) {
-          // A write that does not name its orgs is, as far as this node can tell, of the pair it filters on.
-          live.observe({
-            ...sample,
-            sourceOrg: sample.sourceOrg ?? knownOrgId(config.sourceConnection),
-            targetOrg: sample.targetOrg ?? knownOrgId(config.targetConnection),
-          });
-        }
-        // Wired after sf-upsert-out every batch arrives here; answering each would flood output 1.
-        if (!REPORT_TOPICS.has(topic)) {
-          done();
-          return;
-        }
+      if (sample && mine(sample)) {
+        // A write that does not name its orgs is, as far as this node can tell, of the pair it filters on.
+        live.observe({
+          ...sample,
+          sourceOrg: sample.sourceOrg ?? knownOrgId(config.sourceConnection),
+          targetOrg: sample.targetOrg ?? knownOrgId(config.targetConnection),
+        });
+      }
+      // Wired into a sync flow, every batch, summary and error arrives here: tallied, not answered.
+      if (!REPORT_TOPICS.has(topic) && RunTally.concerns(msg)) {
+        const finished = runs.observe(msg);
+        if (finished) send([null, null, runReport(finished)]);
+        done();
+        return;
       }
       const answer = async (): Promise<void> => {
         if (topic === 'dashboard') {
-          send([null, await dashboardMessages()]);
+          send([null, await dashboardMessages(), null]);
           return;
         }
         if (topic === 'dead-letters-csv') {
           const query = await queryFor(msg);
           const now = Date.now();
-          msg.payload = deadLettersCsv(lease.ledger, { ...query, now });
+          msg.payload = deadLettersCsv(ledger, { ...query, now });
           msg.filename = csvFilename('dead-letters', now);
-          send([msg, null]);
+          send([msg, null, null]);
           return;
         }
         const { report: r } = await report(msg);
@@ -177,16 +172,9 @@ export default function register(RED: NodeAPI): void {
           msg.topic = msg.topic ?? 'status';
           msg.payload = r;
         }
-        send([msg, null]);
+        send([msg, null, null]);
       };
       answer().then(() => done(), (err: Error) => done(err));
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      clearTimeout(first);
-      clearInterval(timer);
-      lease.release();
-      done();
     });
   }
 

@@ -1,16 +1,15 @@
-import type { Request, Response } from 'express';
 import type { NodeAPI, NodeMessage } from 'node-red';
 import { DEAD_LETTER_STATUSES, type DeadLetterFilter, type DeadLetterStatus, type Ledger } from '../../lib/ledger/index.js';
-import { ledgerLease } from '../shared/ledger.js';
 import { MAX_REPLAY } from '../../lib/upsert/batch-input.js';
+import { adminRoute, HttpError, param } from '../shared/admin.js';
+import { ledgerLease } from '../shared/ledger.js';
 
 const DEFAULT_PAGE = 100;
 
-class BadQuery extends Error {}
-
-function one(v: unknown): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  return typeof s === 'string' && s.trim() !== '' ? s.trim() : undefined;
+class BadQuery extends HttpError {
+  constructor(message: string) {
+    super(400, message);
+  }
 }
 
 function count(v: string | undefined, name: string, min: number, max: number): number | undefined {
@@ -30,7 +29,7 @@ function time(v: string | undefined, name: string): number | undefined {
 
 /** `?status=open,retried&object=Account&errorCode=…&from=…&limit=100&offset=0` as a ledger filter. */
 function filterOf(query: Record<string, unknown>, page: number | undefined): DeadLetterFilter {
-  const q = (k: string) => one(query[k]);
+  const q = (k: string) => param(query, k);
   const filter: DeadLetterFilter = {};
   const status = q('status');
   if (status) {
@@ -62,52 +61,44 @@ function filterOf(query: Record<string, unknown>, page: number | undefined): Dea
  * retry. Replays themselves go through an sf-upsert-out node, which owns the target connection.
  */
 export function registerDeadLetterApi(RED: NodeAPI): void {
-  const read = RED.auth.needsPermission('sf-upsert-out.read');
-  const write = RED.auth.needsPermission('sf-upsert-out.write');
+  const read = 'sf-upsert-out.read';
+  const write = 'sf-upsert-out.write';
 
   /** A lease per request: the endpoints work whether or not a node holds the ledger open. */
-  const withLedger = (res: Response, fn: (ledger: Ledger) => void) => {
-    let lease: ReturnType<typeof ledgerLease> | undefined;
+  const withLedger = <T>(fn: (ledger: Ledger) => T): T => {
+    const lease = ledgerLease(RED);
     try {
-      lease = ledgerLease(RED);
-      fn(lease.ledger);
-    } catch (err) {
-      res.status(err instanceof BadQuery ? 400 : 500).json({ error: (err as Error).message });
+      return fn(lease.ledger);
     } finally {
-      lease?.release();
+      lease.release();
     }
   };
 
-  RED.httpAdmin.get('/sf-upsert-out/dead-letters', read, (req: Request, res: Response) => {
-    withLedger(res, (ledger) => {
+  adminRoute(RED, 'get', '/sf-upsert-out/dead-letters', read, (req) =>
+    withLedger((ledger) => {
       const filter = filterOf(req.query, DEFAULT_PAGE);
-      res.json({ total: ledger.countDeadLetters(filter), offset: filter.offset ?? 0, limit: filter.limit, letters: ledger.deadLetters(filter) });
-    });
-  });
+      return { total: ledger.countDeadLetters(filter), offset: filter.offset ?? 0, limit: filter.limit, letters: ledger.deadLetters(filter) };
+    }),
+  );
 
-  RED.httpAdmin.get('/sf-upsert-out/dead-letters.csv', read, (req: Request, res: Response) => {
-    withLedger(res, (ledger) => {
-      const csv = ledger.exportDeadLetters(filterOf(req.query, undefined), 'csv');
-      res.set('Content-Type', 'text/csv; charset=utf-8');
-      res.set('Content-Disposition', 'attachment; filename="dead-letters.csv"');
-      res.send(csv);
-    });
+  adminRoute(RED, 'get', '/sf-upsert-out/dead-letters.csv', read, (req, res) => {
+    const csv = withLedger((ledger) => ledger.exportDeadLetters(filterOf(req.query, undefined), 'csv'));
+    res.set('Content-Type', 'text/csv; charset=utf-8');
+    res.set('Content-Disposition', 'attachment; filename="dead-letters.csv"');
+    res.send(csv);
+    return undefined;
   });
 
   // Body {ids, node?}: makes the letters replayable (open) and, given an sf-upsert-out node id, has it replay them now.
-  RED.httpAdmin.post('/sf-upsert-out/dead-letters/retry', write, (req: Request, res: Response) => {
+  adminRoute(RED, 'post', '/sf-upsert-out/dead-letters/retry', write, (req) => {
     const body = (req.body ?? {}) as { ids?: unknown; node?: unknown };
     const ids = body.ids;
     if (!Array.isArray(ids) || !ids.length || ids.length > MAX_REPLAY || !ids.every((id) => Number.isInteger(id) && id > 0)) {
-      res.status(400).json({ error: `ids must be a list of 1 to ${MAX_REPLAY} dead letter ids` });
-      return;
+      throw new HttpError(400, `ids must be a list of 1 to ${MAX_REPLAY} dead letter ids`);
     }
     const node = typeof body.node === 'string' && body.node ? RED.nodes.getNode(body.node) : undefined;
-    if (body.node !== undefined && (!node || node.type !== 'sf-upsert-out')) {
-      res.status(404).json({ error: `no deployed sf-upsert-out node ${String(body.node)}` });
-      return;
-    }
-    withLedger(res, (ledger) => {
+    if (body.node !== undefined && (!node || node.type !== 'sf-upsert-out')) throw new HttpError(404, `no deployed sf-upsert-out node ${String(body.node)}`);
+    return withLedger((ledger) => {
       const ready: number[] = [];
       const skipped: Array<{ id: number; status?: DeadLetterStatus; reason: string }> = [];
       for (const id of ids as number[]) {
@@ -120,7 +111,7 @@ export function registerDeadLetterApi(RED: NodeAPI): void {
       const stuck = ready.filter((id) => ledger.deadLetter(id)?.status === 'retried');
       if (stuck.length) ledger.setDeadLetterStatus(stuck, 'open');
       if (node && ready.length) node.receive({ topic: 'retry-dead-letters', payload: { ids: ready } } as NodeMessage);
-      res.json({ ready, skipped, replaying: !!node && ready.length > 0 });
+      return { ready, skipped, replaying: !!node && ready.length > 0 };
     });
   });
 }

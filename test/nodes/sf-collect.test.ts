@@ -349,7 +349,7 @@ describe('sf-collect node', function () {
 
   it('says so at deploy and on input when it has no connection', async () => {
     const io = await load({ connection: '' });
-    expect(status()).to.deep.equal({ fill: 'red', shape: 'ring', text: 'sf-collect.status.no-connection' });
+    expect(status()).to.deep.equal({ fill: 'red', shape: 'ring', text: 's2s.connection.none' });
     io.send({ payload: await idOf(direct, 'Account', 'Juniper Media') });
     await until(() => io.caught.length === 1, 'the error');
     expect(io.caught[0]!.error!.message).to.match(/sf-collect\.errors\.no-connection$/);
@@ -361,21 +361,5 @@ describe('sf-collect node', function () {
     await until(() => io.caught.length === 1, 'the error');
     expect(io.caught[0]!.error!.message).to.match(/sf-collect\.errors\.failed: describing Nope__c: /);
     expect(status()).to.include({ fill: 'red', shape: 'ring' });
-  });
-
-  it('serves objects and relationships for the editor through the deployed connection', async () => {
-    await load();
-    const objects = await helper.request().get('/sf-collect/objects').query({ connection: 'conn' }).expect(200);
-    const list = (objects.body as { objects: Array<{ name: string; label: string }> }).objects;
-    expect(list.map((o) => o.name)).to.include.members(['Account', 'Contact', 'Opportunity', 'Project__c']);
-    const account = await helper.request().get('/sf-collect/describe').query({ connection: 'conn', object: 'Account' }).expect(200);
-    const d = account.body as { children: Array<{ relationshipName: string; childSObject: string }>; references: Array<{ name: string; referenceTo: string[] }> };
-    expect(d.children).to.deep.include({ relationshipName: 'Contacts', childSObject: 'Contact', field: 'AccountId' });
-    expect(d.references.map((r) => r.name)).to.include('ParentId');
-
-    const undeployed = await helper.request().get('/sf-collect/objects').query({ connection: 'not-deployed' }).expect(400);
-    expect((undeployed.body as { error: string }).error).to.equal('sf-collect.errors.deploy-connection');
-    const badName = await helper.request().get('/sf-collect/describe').query({ connection: 'conn', object: 'Account WHERE' }).expect(400);
-    expect((badName.body as { error: string }).error).to.match(/^object: 'Account WHERE' is not an API name/);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Emulator } from '../../emulator/index.js';
-import type { SfConnectionNode } from '../../nodes/shared/types.js';
+import type { SfConnectionNode } from '../../nodes/shared/connection.js';
 import { startTestEmulator, testOrgSpec } from '../support/emulator.js';
 import { builtNode, helper } from '../support/node-red.js';
 

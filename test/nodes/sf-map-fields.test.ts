@@ -189,7 +189,7 @@ describe('sf-map-fields node', () => {
     expect(errors[0]).to.contain('fields[0]');
     expect(lastStatus('map')).to.deep.equal({ fill: 'red', shape: 'dot', text: 'sf-map-fields.status.invalid' });
     const message = await fail([account({})]);
-    expect(message).to.equal(`MappingError: ${errors[0]}`);
+    expect(message).to.equal(`Error: ${errors[0]}`);
     expect(mapped).to.have.length(0);
   });
 
@@ -235,14 +235,18 @@ describe('sf-map-fields node', () => {
 
   it('fails a payload that is not a batch of sync records', async () => {
     await load({ template: 'Account' });
-    expect(await fail('not records')).to.equal('Error: sf-map-fields.errors.not-records');
-    expect(await fail([{ object: 'Account' }])).to.equal('Error: sf-map-fields.errors.bad-record');
+    expect(await fail('not records')).to.equal('Error: sf-map-fields.errors.not-batch: msg.payload must be an array of sync records (what sf-collect and sf-map-fields send), not a string');
+    expect(await fail([{ object: 'Account' }])).to.equal('Error: sf-map-fields.errors.not-batch: msg.payload[0].sourceId is required');
+    const record = { object: 'Account', sourceId: '001000000000001AAA', fields: {}, references: [], origin: { orgId: '', via: 'manual' } };
+    expect(await fail([record, { ...record, operation: 'merge' }])).to.match(/msg\.payload\[0\]\.operation is required$/);
+    expect(await fail([{ ...record, operation: 'merge' }])).to.match(/msg\.payload\[0\]\.operation must be one of "upsert", "delete", "undelete" \(got "merge"\)$/);
   });
 
   it('waits for an org that is down at deploy and compiles when a message arrives after it is back', async () => {
     await emulator.orgDown('subsidiary');
     await load({ template: 'Account' });
-    await until(() => lastStatus('map')?.text === 'sf-map-fields.status.waiting', 'the waiting status');
+    // The connection's own state shows while it lasts: the subsidiary is unreachable.
+    await until(() => lastStatus('map')?.text === 's2s.connection.unavailable', 'the unavailable status');
     expect(callsOf('map', 'error')).to.deep.equal([]);
     expect(await fail([account({})])).to.equal('Error: sf-map-fields.errors.not-compiled');
     await emulator.orgUp('subsidiary');
@@ -281,24 +285,6 @@ describe('sf-map-fields node', () => {
 
   describe('admin endpoints', () => {
     beforeEach(() => load({ template: 'Account' }));
-
-    it('lists the objects of a deployed connection, and asks for a deployed one', async () => {
-      const res = await helper.request().get('/sf-map-fields/objects').query({ connection: 'connSub' }).expect(200);
-      const objects = res.body as Array<{ name: string; label: string }>;
-      expect(objects.map((o) => o.name)).to.include.members(['Account', 'Contact', 'Engagement__c']);
-      const missing = await helper.request().get('/sf-map-fields/objects').query({ connection: 'nope' }).expect(400);
-      expect(missing.body.error).to.equal('sf-map-fields.errors.deploy-connection');
-    });
-
-    it('describes an object: types, picklist values, lookups, external Ids', async () => {
-      const res = await helper.request().get('/sf-map-fields/describe').query({ connection: 'connSub', object: 'Account' }).expect(200);
-      const fields = new Map((res.body.fields as Array<Record<string, unknown>>).map((f) => [f.name, f]));
-      expect(res.body.name).to.equal('Account');
-      expect(fields.get('HQ_Id__c')).to.include({ type: 'string', length: 18, externalId: true, createable: true, updateable: true, nillable: true });
-      expect((fields.get('Service_Level__c')!.picklistValues as Array<{ value: string }>).map((p) => p.value)).to.deep.equal(['Platinum', 'Standard', 'Basic']);
-      expect(fields.get('ParentId')).to.deep.include({ type: 'reference', referenceTo: ['Account'], relationshipName: 'Parent' });
-      await helper.request().get('/sf-map-fields/describe').query({ connection: 'connSub', object: 'Nope__c' }).expect(404);
-    });
 
     it('suggests same-name field mappings with their type fit', async () => {
       const res = await helper.request().post('/sf-map-fields/suggest')

@@ -250,17 +250,18 @@ describe('sf-upsert-out node', () => {
     await load();
     helper.getNode('up').receive({ payload: 'hello' } as never);
     await until(() => caught.length === 1, 'a caught error');
-    expect(caught[0]!.error!.message).to.match(/sf-upsert-out\.errors\.not-array$/);
+    expect(caught[0]!.error!.message).to.equal('Error: sf-upsert-out.errors.not-batch: msg.payload must be an array of sync records (what sf-collect and sf-map-fields send), not a string');
     expect(caught[0]!.payload).to.equal('hello');
     helper.getNode('up').receive({ payload: [account(60), { Name: 'no source Id' }] } as never);
     await until(() => caught.length === 2, 'a second caught error');
-    expect(caught[1]!.error!.message).to.match(/sf-upsert-out\.errors\.not-record$/);
+    expect(caught[1]!.error!.message).to.equal('Error: sf-upsert-out.errors.not-batch: msg.payload[1].object is required');
     helper.getNode('up').receive({ payload: [{ ...account(61), origin: undefined }] } as never);
     await until(() => caught.length === 3, 'a third caught error');
-    expect(caught[2]!.error!.message).to.match(/sf-upsert-out\.errors\.no-source-org$/);
+    expect(caught[2]!.error!.message).to.match(/^Error: sf-upsert-out\.errors\.not-batch: msg\.payload\[0\] \(\w+\) has no source org: set origin\.orgId on the record or msg\.s2s\.source\.orgId$/);
     helper.getNode('up').receive({ payload: [account(62)], s2s: { source: { orgId: hq }, target: { orgId: hq } } } as never);
     await until(() => caught.length === 4, 'a fourth caught error');
-    expect(caught[3]!.error!.message).to.match(/sf-upsert-out\.errors\.wrong-target$/);
+    expect(caught[3]!.error!.message).to.match(/^Error: The batch was mapped for org \w+ \(msg\.s2s\.target\.orgId\), but this node writes to org \w+; check the connection$/);
+    expect(caught[3]!.error!.code).to.equal('WRONG_TARGET');
     expect(results).to.have.length(0);
     expect(lastStatus()).to.deep.equal({ fill: 'red', shape: 'ring', text: 'sf-upsert-out.status.batch-failed' });
     expect(byHqId('Account').has(sid('001', 60))).to.equal(false);
@@ -273,8 +274,8 @@ describe('sf-upsert-out node', () => {
     const out = await write([account(70, { Industry: 'Retail' })]);
     expect(outcomes(out)).to.deep.equal(['dead-lettered']);
     expect((out.payload as RecordResult[])[0]!.error).to.include({ category: 'transient' });
-    expect(statuses()).to.deep.include({ fill: 'red', shape: 'ring', text: 'sf-upsert-out.status.unavailable' });
-    expect(lastStatus()).to.deep.equal({ fill: 'red', shape: 'ring', text: 'sf-upsert-out.status.unavailable' });
+    expect(statuses()).to.deep.include({ fill: 'red', shape: 'ring', text: 's2s.connection.unavailable' });
+    expect(lastStatus()).to.deep.equal({ fill: 'red', shape: 'ring', text: 's2s.connection.unavailable' });
     expect(failures).to.have.length(1);
   });
 

@@ -203,7 +203,7 @@ describe('collect against the emulator (hq demo org)', () => {
     expect(batches).to.deep.equal([]);
   });
 
-  it('survives a transient failure (jsforce retries reads) and reports a permanent one, saying what it was reading', async () => {
+  it('survives a transient failure (the access layer retries reads) and reports a permanent one, saying what it was reading', async () => {
     const leaf = await idOf(conn, 'Account', 'Altura San Francisco Plant');
     const p = await plan(conn, { rootObject: 'Account', ids: [leaf], depth: 5 });
     const faults = emulator.org('hq').faults;
@@ -213,7 +213,8 @@ describe('collect against the emulator (hq demo org)', () => {
 
     faults.add({ path: '/query', count: 1, action: { type: 'error', status: 400, errorCode: 'INVALID_FIELD', message: 'No such column' } });
     const err = (await expectError(collectAll(conn, p), /^reading Account records by Id: .*No such column/)) as Error & { code: string; transient: boolean };
-    expect(err.name).to.equal('CollectReadError');
+    expect(err.name).to.equal('OrgCallError');
+    expect(err.code).to.equal('INVALID_FIELD');
     expect(err.transient).to.equal(false);
     faults.clear();
   });

@@ -1,9 +1,9 @@
 import { DEMO_CREDENTIALS, startDemoEmulator, type Emulator } from '../../../emulator/index.js';
 import { collect, type CollectBatch, type CollectOptions, type CollectSummary } from '../../../lib/collect/collector.js';
-import { OrgReader, describeVia } from '../../../lib/collect/org-reader.js';
 import { planCollection, type CollectionPlan, type CollectionRequest } from '../../../lib/collect/plan.js';
 import { soqlString } from '../../../lib/collect/soql-text.js';
 import { OrgConnection } from '../../../lib/connection/org-connection.js';
+import { OrgApi } from '../../../lib/salesforce/org-api.js';
 
 // jsforce would send even loopback traffic through a proxy.
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -23,7 +23,8 @@ export function hqConnection(emulator: Emulator): OrgConnection {
 }
 
 export async function plan(conn: OrgConnection, request: CollectionRequest): Promise<CollectionPlan> {
-  return planCollection(request, describeVia(new OrgReader(conn)));
+  const api = new OrgApi(conn);
+  return planCollection(request, (name) => api.describe(name));
 }
 
 export interface Run {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Emulator } from '../../../emulator/index.js';
 import { ApiBudgetExceededError, OrgConnection, type StateChange } from '../../../lib/connection/org-connection.js';
 import type { ConnectionSecrets, ConnectionSettings } from '../../../lib/connection/settings.js';
+import { OrgApi } from '../../../lib/salesforce/org-api.js';
 import { PASSWORD, settingsFor } from '../../support/connection.js';
 import { jwtKeys, restoreOrgs, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
 import { failure } from '../../support/failure.js';
@@ -135,7 +136,7 @@ describe('OrgConnection against the emulator', () => {
   it('tracks API usage and stops at its share of the daily limit', async () => {
     emulator.org('alpha').limits.setMax('DailyApiRequests', 100);
     const oc = new OrgConnection(settingsFor(emulator, { apiBudgetPercent: 5 }), PASSWORD);
-    const usage = await oc.refreshUsage();
+    const usage = await new OrgApi(oc).limits();
     expect(usage).to.include({ used: 1, limit: 100, budget: 5 });
     for (let i = 0; i < 4; i++) await oc.run((c) => c.query('SELECT Id FROM Account'));
     expect(oc.apiUsage()).to.include({ used: 5 });
@@ -150,7 +151,7 @@ describe('OrgConnection against the emulator', () => {
     const org = emulator.org('alpha');
     org.limits.setMax('DailyApiRequests', 100);
     const oc = new OrgConnection(settingsFor(emulator, { apiBudgetPercent: 2 }), PASSWORD, { now: () => now });
-    await oc.refreshUsage();
+    await new OrgApi(oc).limits();
     await oc.run((c) => c.query('SELECT Id FROM Account'));
     expect((await failure(oc.run((c) => c.query('SELECT Id FROM Account'))))).to.be.instanceOf(ApiBudgetExceededError);
     // The rolling 24 hours moved on: the org now reports less usage.

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { Emulator } from '../../../emulator/index.js';
 import { OrgConnection } from '../../../lib/connection/org-connection.js';
-import { checkConnection, loginKeyOf, type HealthCheckOptions } from '../../../lib/health/index.js';
+import { loginKeyOf } from '../../../lib/connection/org-key.js';
+import { checkConnection, type HealthCheckOptions } from '../../../lib/health/index.js';
 import { PASSWORD, settingsFor } from '../../support/connection.js';
 import { restoreOrgs, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
 

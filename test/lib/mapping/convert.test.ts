@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { converterFor, isEmptyValue, multiSelectItems, parseInstant, roundToScale } from '../../../lib/mapping/convert.js';
-import { closest } from '../../../lib/mapping/did-you-mean.js';
+import { closest } from '../../../lib/schema/did-you-mean.js';
 import { jsonataTruthy } from '../../../lib/mapping/expressions.js';
 import { Invalid } from '../../../lib/mapping/problems.js';
-import { readablePath } from '../../../lib/mapping/schema-messages.js';
+import { readablePath } from '../../../lib/schema/problems.js';
 import { loadDescribes, type Describes } from './support.js';
 
 describe('mapping value conversion', () => {

@@ -2,18 +2,19 @@ import { expect } from 'chai';
 import { LiveMetrics, writeSampleOf } from '../../../lib/status/index.js';
 
 describe('live write metrics', () => {
-  it('reads sf-upsert-out write metrics: flat counters, a nested counts object, or records', () => {
+  it('reads the write metrics sf-upsert-out puts on msg.s2s.write, and nothing else', () => {
+    const write = { records: 3, apiCalls: 2, resends: 4, created: 1, updated: 1, unchanged: 1, deleted: 0, failed: 0, deadLettered: 0, deferredReferences: 0, completedReferences: 0, recoveredCreates: 0, durationMs: 120 };
     const flat = {
-      s2s: {
-        source: { orgId: 'SRC', name: 'HQ' }, target: { orgId: 'TGT', name: 'Sub' }, object: 'Account',
-        write: { records: 3, apiCalls: 2, created: 1, updated: 1, unchanged: 1, deleted: 0, failed: 0, deadLettered: 0, resends: 4, durationMs: 120 },
-      },
+      s2s: { source: { orgId: 'SRC', name: 'HQ' }, target: { orgId: 'TGT', name: 'Sub' }, object: 'Account', write },
       payload: [{ object: 'Account', sourceId: '001', targetObject: 'Account__c', outcome: 'created', attempts: 1 }],
     };
     expect(writeSampleOf(flat)).to.deep.equal({ records: 3, apiCalls: 2, durationMs: 120, sourceOrg: 'SRC', targetOrg: 'TGT', object: 'Account__c' });
-    const nested = { s2s: { object: 'Contact', write: { apiCalls: 1, counts: { created: 4, failed: 1 }, durationMs: 50 } } };
-    expect(writeSampleOf(nested)).to.deep.equal({ records: 5, apiCalls: 1, durationMs: 50, sourceOrg: undefined, targetOrg: undefined, object: 'Contact' });
+    expect(writeSampleOf({ s2s: { object: 'Contact', write: { ...write, records: 5, apiCalls: 1 } } })).to.deep.equal({
+      records: 5, apiCalls: 1, durationMs: 120, sourceOrg: undefined, targetOrg: undefined, object: 'Contact',
+    });
     expect(writeSampleOf({ payload: 'x' })).to.equal(undefined);
+    // Shapes no node produces are not guessed at: a nested counts object, or no record count.
+    expect(writeSampleOf({ s2s: { write: { apiCalls: 1, counts: { created: 4, failed: 1 }, durationMs: 50 } } })).to.equal(undefined);
     expect(writeSampleOf({ s2s: { write: { note: 'none' } } })).to.equal(undefined);
     expect(writeSampleOf({ s2s: { write: { apiCalls: -1, records: 'many' } } })).to.equal(undefined);
   });

@@ -1,5 +1,7 @@
-import { OrgConnection } from './org-connection.js';
-import type { ConnectionSecrets, ConnectionSettings } from './settings.js';
+import { OrgConnection } from '../connection/org-connection.js';
+import type { ConnectionSecrets, ConnectionSettings } from '../connection/settings.js';
+import { reasonOf } from './errors.js';
+import { OrgApi } from './org-api.js';
 
 export type TestResult =
   | { ok: true; orgName: string; orgId: string; username: string; userId: string; instanceUrl: string; apiUsage: { used: number; limit: number; budget: number } }
@@ -14,12 +16,13 @@ export async function testConnection(settings: ConnectionSettings, secrets: Conn
   try {
     const problems = oc.problems();
     if (problems.length) return { ok: false, code: 'CONFIGURATION', reason: problems.join('; ') };
-    const org = await oc.run((c) => c.query<{ Name: string }>('SELECT Name FROM Organization'));
-    const identity = await oc.run((c) => c.identity());
-    const usage = await oc.refreshUsage();
+    const api = new OrgApi(oc);
+    const [org] = await api.rows<{ Name: string }>('SELECT Name FROM Organization', 'reading the org name');
+    const identity = await api.identity();
+    const usage = await api.limits();
     return {
       ok: true,
-      orgName: org.records[0]?.Name ?? '',
+      orgName: org?.Name ?? '',
       orgId: identity.organization_id,
       username: identity.username,
       userId: identity.user_id,
@@ -28,7 +31,7 @@ export async function testConnection(settings: ConnectionSettings, secrets: Conn
     };
   } catch (err) {
     const e = err as Error & { code?: string };
-    return { ok: false, code: e.code ?? 'UNKNOWN', reason: oc.mask(e.message) };
+    return { ok: false, code: e.code ?? 'UNKNOWN', reason: oc.mask(reasonOf(err)) };
   } finally {
     oc.close();
   }
