@@ -10,6 +10,7 @@
 import { build } from 'esbuild';
 import { cp, mkdir, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -22,6 +23,16 @@ const SHARED = [
   // Browser code of the editors (nodes/shared/editor/) is bundled into each editor instead.
   { src: path.join(root, 'nodes', 'shared'), out: path.join(dist, 'nodes', 'shared'), skip: (rel) => rel.startsWith(`editor${path.sep}`) },
 ];
+
+/** Where a help page wants the envelope described (see lib/sync/envelope-doc.ts). */
+const SYNC_MESSAGE_MARK = '<!-- sync-message -->';
+
+/** The envelope section of the help pages, from the schema itself (the shared runtime is built first). */
+function syncMessageHelp() {
+  const docModule = path.join(dist, 'lib', 'sync', 'envelope-doc.js');
+  // Node caches the module: every help page gets the same text from one load.
+  return createRequire(import.meta.url)(docModule).envelopeMarkdown();
+}
 
 async function sourceFiles(dir) {
   const out = [];
@@ -101,7 +112,7 @@ async function buildNode(type) {
   });
   const template = await readFile(path.join(dir, 'template.html'), 'utf8');
   const helpFile = path.join(dir, 'help.html');
-  const help = existsSync(helpFile) ? await readFile(helpFile, 'utf8') : '';
+  const help = (existsSync(helpFile) ? await readFile(helpFile, 'utf8') : '').replace(SYNC_MESSAGE_MARK, () => syncMessageHelp());
   const html = [
     '<script type="text/javascript">',
     editor.outputFiles[0].text.trim(),

@@ -1,7 +1,7 @@
 /**
  * End-to-end sync benchmark, through Node-RED: the shipped example flow "05 Resync a whole object"
  * (sf-collect → one batch at a time → Account, Contact and Opportunity mappings in series →
- * sf-upsert-out → sync report, sync status) deployed in a real embedded Node-RED 4 (the runtime
+ * sf-upsert-out → sync status and its sync report) deployed in a real embedded Node-RED 4 (the runtime
  * `npm start` uses, scripts/demo/node-red-embed.mjs) with the built nodes from dist/ and an SQLite
  * ledger on disk, resyncing a generated source org into the demo subsidiary's schema.
  *
@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { generateOrgData } from '../emulator/data/generator.js';
 import { DEMO_CREDENTIALS, startDemoEmulator } from '../emulator/data/demo-orgs.js';
 import { MAPPING_TEMPLATES } from '../lib/mapping/index.js';
+import type { RunReport } from '../lib/sync/run-tally.js';
 import { fmtInt, gc, intEnv, machineSummary, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
 
 unsetProxyEnv();
@@ -43,23 +44,8 @@ interface EmulatorInfo {
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
-interface ObjectCounts {
-  collected: number;
-  written: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  deadLettered: number;
-  rejected: number;
-  failed: number;
-}
-interface SyncReport {
-  status: string;
-  batches: number;
-  totals: ObjectCounts;
-  apiCalls: { source: number; target: number };
-  errors: unknown[];
-}
+/** The sync report of example 05's sf-sync-status (its third output), as complete runs have it. */
+type SyncReport = RunReport & Required<Pick<RunReport, 'totals' | 'apiCalls' | 'errors'>> & { batches: number };
 
 /** What scripts/demo/node-red-embed.mjs offers (a plain .mjs module, so typed here). */
 interface Embed {

@@ -3,7 +3,7 @@
  * were collected; every other record sits one level above its highest collected parent. Writing
  * level by level therefore always finds a record's parents written, self-references included (an
  * account hierarchy five deep takes five levels), which is what lets the writer insert hierarchies
- * without the insert-null-then-update pass that breaks validation rules (pain point 3).
+ * without the insert-null-then-update pass that breaks validation rules.
  *
  * A cycle (A points at B and B at A, through lookups that allow it) has no such order. The cycle is
  * found, one of its links is deferred, preferring a nillable lookup, and ordering goes on. A

@@ -10,7 +10,7 @@
  * record once. Past that limit the held rows are dropped, later reads select only Id and lookup
  * columns, and emission reads the records again by Id, level by level. The trade-off: a large run
  * costs a second read (one call per 200 records) to keep memory at a few hundred bytes a record
- * instead of a few kilobytes, and to never hold a large object whole (pain point 5).
+ * instead of a few kilobytes, and to never hold a large object whole.
  */
 import type { CollectionPlan, PlannedLookup } from './plan.js';
 import { NodeState, RecordGraph } from './record-graph.js';

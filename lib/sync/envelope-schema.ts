@@ -50,7 +50,10 @@ const targetReference = {
     relationshipName: { type: 'string', description: 'Relationship name for the external Id form, e.g. Parent' },
     object: { ...nonEmpty, description: 'Target object of the lookup' },
     sourceId: { ...nonEmpty, description: 'The parent in the source org' },
-    externalId: { type: 'object', required: ['field', 'value'], properties: { field: nonEmpty, value: { type: 'string' } } },
+    externalId: {
+      type: 'object', required: ['field', 'value'], description: 'The parent\'s external Id in the target, to reference it by',
+      properties: { field: nonEmpty, value: { type: 'string' } },
+    },
     nillable: { type: 'boolean', description: 'May be left empty on a first pass and set later' },
   },
 };
@@ -60,20 +63,22 @@ const targetSide = {
   description: 'Filled by sf-map-fields: how the record is written to the target',
   required: ['object', 'match', 'fields', 'references'],
   properties: {
-    object: nonEmpty,
+    object: { ...nonEmpty, description: 'Target sObject type' },
     match: {
       type: 'object',
+      description: 'How the record is found in the target',
       required: ['by'],
       properties: {
         by: { enum: ['externalId', 'ledger'], description: 'Matched by an external Id field, or by the target Id the ledger holds' },
-        field: { type: 'string' },
-        value: { type: 'string' },
+        field: { type: 'string', description: 'The external Id field' },
+        value: { type: 'string', description: 'Its value for this record' },
       },
     },
     fields: { type: 'object', additionalProperties: fieldValue, description: 'Mapped values, target API names' },
-    references: { type: 'array', items: targetReference },
+    references: { type: 'array', items: targetReference, description: 'Lookups resolved when the record is written' },
     mapping: {
       type: 'object',
+      description: 'The mapping that produced it, so a result can be traced to it',
       properties: { name: { type: 'string' }, version: { type: 'string' }, hash: { type: 'string' } },
     },
   },
@@ -124,10 +129,10 @@ export const WRITE_METRICS_SCHEMA = {
 export const BATCH_META_SCHEMA = {
   type: 'object',
   properties: {
-    source: ORG_REF_SCHEMA,
-    target: ORG_REF_SCHEMA,
+    source: { ...ORG_REF_SCHEMA, description: 'The org the records were read from' },
+    target: { ...ORG_REF_SCHEMA, description: 'The org they are mapped for (set by sf-map-fields)' },
     object: { type: 'string', description: 'The object the source read' },
-    batchId: { type: 'string' },
+    batchId: { type: 'string', description: 'Unique per batch' },
     runId: { type: 'string', description: 'The sync run the batch belongs to' },
     level: { ...count, description: 'Dependency level: parents are at lower levels and are written first' },
     last: { type: 'boolean', description: 'True on the last batch of a run' },

@@ -9,8 +9,7 @@ import { adminRoute, HttpError } from '../shared/admin.js';
 import type { SfConnectionConfig, SfConnectionNode } from '../shared/connection.js';
 import { NodeKit } from '../shared/kit.js';
 import { registerOrgRoutes } from '../shared/org-routes.js';
-
-const SECRET_KEYS = ['clientSecret', 'password', 'privateKey', 'refreshToken', 'accessToken'] as const;
+import { CREDENTIALS, SECRET_KEYS } from './fields.js';
 
 /** Unchanged password fields come back from the editor as this placeholder. */
 const UNCHANGED = '__PWRD__';
@@ -31,15 +30,7 @@ export default function register(RED: NodeAPI): void {
     kit.onClose(() => org.close());
   }
 
-  RED.nodes.registerType('sf-connection', SfConnection as never, {
-    credentials: {
-      clientSecret: { type: 'password' },
-      password: { type: 'password' },
-      privateKey: { type: 'password' },
-      refreshToken: { type: 'password' },
-      accessToken: { type: 'password' },
-    },
-  });
+  RED.nodes.registerType('sf-connection', SfConnection as never, { credentials: CREDENTIALS });
 
   /** Secrets from the editor, with unchanged fields taken from what the runtime has stored. */
   function mergedSecrets(id: unknown, posted: Record<string, unknown> | undefined): ConnectionSecrets {

@@ -21,6 +21,12 @@ RED.nodes.registerType('sf-sync-status', {
     sourceConnection: { value: '', type: 'sf-connection', required: false },
     targetConnection: { value: '', type: 'sf-connection', required: false },
     object: { value: '', validate: RED.validators.regex(/^\s*([A-Za-z][A-Za-z0-9_]*)?\s*$/) },
+    runTimeout: {
+      value: '600',
+      validate: function (v: string) {
+        return String(v ?? '').trim() === '' || Number(v) > 0;
+      },
+    },
   },
   inputLabels: 'report now / sync run messages',
   outputLabels: ['reports', 'dashboard', 'run reports'],

@@ -15,10 +15,14 @@ interface SyncStatusConfig extends NodeDef {
   sourceConnection: string;
   targetConnection: string;
   object: string;
+  /** Seconds a sync run may take before its report says it is still running. */
+  runTimeout: string | number;
 }
 
 /** Topics that ask for a report; any other message is answered with the table unless it is part of a sync run. */
 const REPORT_TOPICS = new Set(['status', 'csv', 'dead-letters-csv', 'dashboard']);
+/** A run not written after this long is reported as still running (an HTTP caller gets 504); it goes on. */
+const DEFAULT_RUN_TIMEOUT_S = 600;
 /** How often runs that take too long are looked for (each is reported once, as still running). */
 const SWEEP_S = 10;
 
@@ -34,7 +38,8 @@ export default function register(RED: NodeAPI): void {
     const object = (config.object ?? '').trim();
     const ledger = kit.ledger();
     const live = new LiveMetrics();
-    const runs = new RunTally<Msg>();
+    const runTimeoutS = numberOr(config.runTimeout, DEFAULT_RUN_TIMEOUT_S);
+    const runs = new RunTally<Msg>({ timeoutMs: (runTimeoutS > 0 ? runTimeoutS : DEFAULT_RUN_TIMEOUT_S) * 1000 });
 
     /** The org Id of a filter connection when known without a call: logged in, or linked by a health check. */
     const knownOrgId = (id: string): string | undefined => {
@@ -127,10 +132,12 @@ export default function register(RED: NodeAPI): void {
     })) {
       kit.status('grey', 'ring', 'sf-sync-status.status.on-input');
     }
-    kit.every(SWEEP_S, () => {
+    // Looking costs nothing (no API call), so a short run timeout is honoured to the second.
+    const sweepS = Math.min(SWEEP_S, runTimeoutS > 0 ? runTimeoutS : SWEEP_S);
+    kit.every(sweepS, () => {
       const late = runs.sweep();
       if (late.length) node.send([null, null, late.map(runReport)]);
-    }, { firstAfterMs: SWEEP_S * 1000 });
+    }, { firstAfterMs: sweepS * 1000, minIntervalS: 1 });
 
     node.on('input', (inMsg, send, done) => {
       const msg = inMsg as Msg;

@@ -35,27 +35,13 @@ export default function register(RED: NodeAPI): void {
     const org = kit.connection(config.connection);
     const ledger = kit.ledger();
 
-    // Retry waits end at once on close, so the batch in progress finishes (every record with a result) within the close timeout.
-    const sleepers = new Set<() => void>();
-    const sleep = (ms: number) =>
-      kit.closing
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            sleepers.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, ms);
-          sleepers.add(wake);
-        });
-
     const writer = org && new BatchWriter({
       target: org,
       ledger,
       maxInFlight: wholeNumber(config.maxInFlight, 2, 1, 5),
       retry: { maxAttempts: wholeNumber(config.maxAttempts, 5, 1, 20), baseMs: wholeNumber(config.baseDelayMs, 500, 0, 60_000) },
-      sleep,
+      // Retry waits end at once on close, so the batch in progress finishes within the close timeout.
+      sleep: (ms) => kit.sleep(ms),
     });
     if (!org) kit.status('grey', 'ring', 's2s.connection.none');
 
@@ -131,10 +117,7 @@ export default function register(RED: NodeAPI): void {
 
     // Registered after the ledger lease, so it runs first: the waiting batches are filed and the
     // batch in progress finishes before the lease goes.
-    kit.onClose(async () => {
-      for (const wake of [...sleepers]) wake();
-      await queue.close(CLOSE_WAIT_MS);
-    });
+    kit.onClose(() => queue.close(CLOSE_WAIT_MS));
   }
 
   RED.nodes.registerType('sf-upsert-out', SfUpsertOut as never);

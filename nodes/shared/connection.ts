@@ -1,18 +1,9 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import type { ConnectionSecrets } from '../../lib/connection/settings.js';
+import type { ConnectionFields } from '../sf-connection/fields.js';
 
-export interface SfConnectionConfig extends NodeDef {
-  environment: string;
-  domain: string;
-  apiVersion: string;
-  authFlow: string;
-  clientId: string;
-  username: string;
-  instanceUrl: string;
-  callOptionsClient: string;
-  apiBudgetPercent: string | number;
-}
+export interface SfConnectionConfig extends NodeDef, Omit<ConnectionFields, 'name'> {}
 
 /** The runtime side of an sf-connection config node, as other nodes see it. */
 export interface SfConnectionNode extends Node<ConnectionSecrets> {

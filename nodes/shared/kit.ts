@@ -40,6 +40,7 @@ export class NodeKit {
   private shown?: Status;
   private lastProgress = 0;
   private watched: OrgConnection[] = [];
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     readonly RED: NodeAPI,
@@ -47,6 +48,7 @@ export class NodeKit {
   ) {
     node.on('close', (removed: boolean, done: () => void) => {
       this.closing = true;
+      for (const wake of [...this.sleepers]) wake();
       let finished = false;
       const finish = () => {
         if (finished) return;
@@ -140,6 +142,23 @@ export class NodeKit {
     this.onClose(() => void emitter.off(event, fn as (...args: unknown[]) => void));
   }
 
+  /**
+   * A wait (between retries, say) that ends at once when the node starts closing, so work in
+   * progress can finish, every record with a result, within Node-RED's close timeout.
+   */
+  sleep(ms: number): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
   /** setTimeout, cleared on close. */
   after(ms: number, fn: () => void): NodeJS.Timeout {
     const timer = setTimeout(fn, ms);
@@ -148,14 +167,15 @@ export class NodeKit {
   }
 
   /**
-   * Runs `fn` every `intervalS` seconds (at least MIN_INTERVAL_S) until the node closes, the first
+   * Runs `fn` every `intervalS` seconds (at least MIN_INTERVAL_S, or `minIntervalS` for work that
+   * makes no API call) until the node closes, the first
    * time soon after deploy so statuses and dashboards fill in without waiting an interval. Nothing
    * is scheduled for an interval of 0 or less (on input only). Returns whether it was scheduled.
    */
-  every(intervalS: number, fn: () => void, options: { firstAfterMs?: number } = {}): boolean {
+  every(intervalS: number, fn: () => void, options: { firstAfterMs?: number; minIntervalS?: number } = {}): boolean {
     if (!(intervalS > 0)) return false;
     const first = setTimeout(fn, options.firstAfterMs ?? 1000);
-    const timer = setInterval(fn, Math.max(intervalS, MIN_INTERVAL_S) * 1000);
+    const timer = setInterval(fn, Math.max(intervalS, options.minIntervalS ?? MIN_INTERVAL_S) * 1000);
     this.onClose(() => {
       clearTimeout(first);
       clearInterval(timer);

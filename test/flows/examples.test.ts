@@ -14,6 +14,7 @@ import type { NodeAPI } from 'node-red';
 import request from 'supertest';
 import { startDemoEmulator, type Emulator } from '../../emulator/index.js';
 import { MAPPING_TEMPLATES } from '../../lib/mapping/index.js';
+import type { RunReport } from '../../lib/sync/run-tally.js';
 import type { RecordResult } from '../../lib/sync/types.js';
 import { connectDirect } from '../support/emulator.js';
 import { ALL_NODES, CREDENTIALS, connectionNode, helper, until, type Msg, type OrgName, type OrgUrls } from './support.js';
@@ -79,29 +80,10 @@ class Sidebar {
   }
 }
 
-interface ObjectReport {
-  collected: number;
-  written: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  deadLettered: number;
-  rejected: number;
-  failed: number;
-  filtered: number;
-}
-interface SyncReport {
-  status: string;
-  reason?: string;
-  problems?: string[];
-  objects: Record<string, ObjectReport>;
-  totals: ObjectReport;
-  apiCalls: { source: number; target: number };
-  deadLetters: Array<{ object: string; sourceId: string; code: string; message: string; category: string }>;
-  errors: unknown[];
-  notFound: string[];
+/** The sync report sf-sync-status sends (its third output), with what these tests read as present. */
+type SyncReport = RunReport & Required<Pick<RunReport, 'objects' | 'totals' | 'apiCalls' | 'deadLetters' | 'errors' | 'notFound'>> & {
   preview?: { objects: Array<{ object: string; count: number }>; totalRecords: number };
-}
+};
 
 describe('the sync examples (03 to 06) in Node-RED against the demo orgs', function () {
   this.timeout(60_000);

@@ -84,9 +84,10 @@ describe('sf-sync-status node', () => {
     { id: 'tab', type: 'tab' },
     {
       id: 'st', type: 'sf-sync-status', z: 'tab', name: 'status', interval: '0', windowHours: '24', sourceConnection: '', targetConnection: '', object: '',
-      wires: [['reports'], ['dash']], ...status,
+      wires: [['reports'], ['dash'], ['runs']], ...status,
     },
     { id: 'reports', type: 'helper', z: 'tab' },
+    { id: 'runs', type: 'helper', z: 'tab' },
     { id: 'dash', type: 'helper', z: 'tab' },
     { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab' },
@@ -193,6 +194,42 @@ describe('sf-sync-status node', () => {
     expect(r.live).to.deep.include({ writes: 3, records: 260, apiCalls: 4 });
     expect(r.live!.lastMinute.records).to.equal(260);
     expect(r.live!.lastMinute.recordsPerSecond).to.be.greaterThan(0);
+  });
+
+  it('sends one sync report on output 3 once every batch of a run is written, on the message that started the run', async () => {
+    await helper.load(sfSyncStatus as never, flow());
+    const reports = collect<Msg>('reports');
+    const runs = collect<Msg & { statusCode?: number; _msgid?: string; res?: unknown }>('runs');
+    const node = helper.getNode('st');
+    const res = { marker: 'the HTTP response of the request' };
+    const batch = (n: number) => written(n, 1, { _msgid: 'm1', res });
+    // sf-collect's run summary: two batches of Accounts, 250 records, 7 calls on the source.
+    node.receive({ _msgid: 'm1', res, payload: { runId: 'r1', object: 'Account', objects: { Account: 250 }, records: 250, batches: 2, apiCalls: 7, missingRootIds: [] } } as never);
+    node.receive(batch(200) as never);
+    await pause(100);
+    expect(runs, 'not before the last batch').to.have.length(0);
+    node.receive(batch(50) as never);
+    await until(() => runs.length === 1, 'the sync report');
+    const report = runs[0]!;
+    expect(report).to.include({ topic: 'sync report', statusCode: 200, _msgid: 'm1' });
+    expect(report.res).to.deep.equal(res);
+    expect(report.payload).to.deep.include({ status: 'done', runId: 'r1', batches: 2, apiCalls: { source: 7, target: 2 } });
+    expect((report.payload as { totals: Record<string, number> }).totals).to.include({ collected: 250, written: 250, created: 250, filtered: 0 });
+    // Messages of a run are tallied, never answered with the status table.
+    expect(reports).to.have.length(0);
+    // A late message of the reported run changes nothing.
+    node.receive(batch(1) as never);
+    await pause(100);
+    expect(runs).to.have.length(1);
+  });
+
+  it('reports a run that does not finish within the run timeout as still running (504)', async () => {
+    await helper.load(sfSyncStatus as never, flow({ runTimeout: '1' }));
+    const runs = collect<Msg & { statusCode?: number }>('runs');
+    helper.getNode('st').receive(written(5, 1) as never);
+    await until(() => runs.length === 1, 'the still-running report', 5_000);
+    expect(runs[0]).to.include({ statusCode: 504 });
+    expect(runs[0]!.payload).to.include({ status: 'still running', runId: 'r1', batches: null });
   });
 
   it('fails through Catch when a filter connection is not there', async () => {

@@ -20,7 +20,7 @@ interface Msg {
   payload: unknown;
   s2s?: { batchId?: string; write?: WriteMetrics };
   retried?: number[];
-  error?: { message: string };
+  error?: { message: string; code?: string };
 }
 
 type Spied = { args: unknown[][] };

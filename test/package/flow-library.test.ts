@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as acorn from 'acorn';
 import semver from 'semver';
+import { SECRET_KEYS } from '../../nodes/sf-connection/fields.js';
 
 /**
  * The Node-RED flow library's offline scorecard checks (node-red-dev validate), on the built
@@ -97,6 +98,8 @@ describe('package meets the Node-RED flow library checks', () => {
         const p = property(def, name);
         if (p) expect(p.type, `${name} inline object`).to.equal('ObjectExpression');
       }
+      const credentials = property(def, 'credentials') as { properties?: Array<{ key: { name?: string } }> } | undefined;
+      if (type === 'sf-connection') expect(credentials?.properties?.map((p) => p.key.name), 'the secrets the runtime keeps').to.deep.equal([...SECRET_KEYS]);
       if (category?.value !== 'config') {
         for (const name of ['color', 'icon', 'inputs', 'outputs']) expect(property(def, name)?.type, name).to.equal('Literal');
         const icon = String(property(def, 'icon')!.value);
