@@ -29,7 +29,8 @@ export class DescribeCache {
     private readonly ttlMs = DESCRIBE_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {
-    this.objects = new LRUCache({ max: MAX_OBJECTS, ttl: ttlMs, perf: { now } });
+    // ttlResolution 0: ask the clock every time (a cached reading would outlive a test's clock).
+    this.objects = new LRUCache({ max: MAX_OBJECTS, ttl: ttlMs, ttlResolution: 0, perf: { now } });
   }
 
   /** The describe of `object`, from the cache or from `fetch` (whose API call the caller counts). */
