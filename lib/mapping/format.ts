@@ -9,7 +9,9 @@ import { MappingError } from './mapping-error.js';
 import { MAPPING_SCHEMA } from './mapping-schema.js';
 import { mappingSchemaProblems } from './schema-messages.js';
 
-export const MAPPING_FORMAT = 'orgbridge-mapping/1';
+import { MAPPING_FORMAT } from './constants.js';
+
+export { MAPPING_FORMAT };
 
 /** A value a mapping document can hold for a field: JSON scalars, as Salesforce field values are. */
 export type MappingValue = string | number | boolean | null;

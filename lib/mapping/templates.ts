@@ -4,7 +4,10 @@
  * calls the account tier `Service_Level__c` with its own values and restricts Industry to a
  * shorter list. The editor offers them; tests compile them against the emulator's describes.
  */
-import { MAPPING_FORMAT, type Mapping } from './format.js';
+import { MAPPING_FORMAT, type TemplateName } from './constants.js';
+import type { Mapping } from './format.js';
+
+export type { TemplateName } from './constants.js';
 
 /** The target's external Id holding the source record Id. */
 export const HQ_ID_FIELD = 'HQ_Id__c';
@@ -130,13 +133,12 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Frozen: take a copy with `mappingTemplate` to edit one. */
-export const MAPPING_TEMPLATES: Readonly<Record<'Account' | 'Contact' | 'Opportunity', Mapping>> = deepFreeze({
+export const MAPPING_TEMPLATES: Readonly<Record<TemplateName, Mapping>> = deepFreeze({
   Account: account,
   Contact: contact,
   Opportunity: opportunity,
 });
 
-export type TemplateName = keyof typeof MAPPING_TEMPLATES;
 
 /** An editable copy of a template. */
 export function mappingTemplate(name: TemplateName): Mapping {
