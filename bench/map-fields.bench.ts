@@ -18,6 +18,7 @@ import { Random } from '../emulator/data/generator.js';
 import type { Emulator } from '../emulator/index.js';
 import { applyMapping, compileMapping, MAPPING_TEMPLATES, type CompiledMapping, type Mapping, type ObjectDescribe } from '../lib/mapping/index.js';
 import { jsonataEvaluator } from '../lib/mapping/jsonata-evaluator.js';
+import { readBatch } from '../lib/sync/envelope.js';
 import type { SyncRecord } from '../lib/sync/types.js';
 import { API_VERSION, fmtInt, gc, intEnv, machineSummary, percentile, printTable, unsetProxyEnv } from './support.js';
 
@@ -159,6 +160,14 @@ async function main(): Promise<void> {
   await timeMapping('copies and value maps only', compileMapping(noExpressions, opts), records, 'template without filter, condition or expression');
 
   await timeMapping('CDC updates, 3 changed fields', compiled, partialRecords(records), 'absent fields left out');
+
+  // What every node pays before it maps or writes: the envelope check, batches of 200 as sf-collect sends them.
+  const meta = { source: { orgId: '00DDo0000000001AAA', name: 'HQ' }, object: 'Account', batchId: 'b', runId: 'r', level: 0, last: false };
+  const check = (level: 'records' | 'keyed') => () => {
+    for (let b = 0; b < records.length; b += 200) readBatch({ payload: records.slice(b, b + 200), s2s: meta }, level);
+  };
+  rows.push({ what: 'envelope check, whole records', records: records.length, ms: await median(async () => check('records')()), note: 'readBatch(records), batches of 200 (sf-map-fields)' });
+  rows.push({ what: 'envelope check, ledger keys only', records: records.length, ms: await median(async () => check('keyed')()), note: 'readBatch(keyed), batches of 200 (sf-upsert-out)' });
 
   printTable(
     ['figure', 'records', 'total ms', 'records/s', 'µs/record', 'ms per 1,000', 'note'],
