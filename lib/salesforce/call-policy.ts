@@ -18,10 +18,12 @@ export interface CallPolicy {
 }
 
 /**
- * Reads (queries, describes, identity): a read changes nothing, so a dropped connection, a 5xx or
- * a 429 is tried again, five times over 15.5 s, which rides out a failover or a brief outage.
+ * Reads (queries, describes, identity): a read changes nothing, so a dropped connection, a 5xx, a
+ * 429 or a try without an answer is tried again, five times over 15.5 s, which rides out a failover
+ * or a brief outage. Salesforce ends a query page that runs 120 s itself (QUERY_TIMEOUT), so a try
+ * silent for longer than that is a lost connection, not a slow query.
  */
-export const READ_POLICY: CallPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 10 * 60_000 };
+export const READ_POLICY: CallPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 130_000 };
 
 /**
  * Writes (collections, platform events): one try. A write that got no answer may have happened, so
@@ -35,13 +37,20 @@ export const WRITE_POLICY: CallPolicy = { attempts: 1, baseDelayMs: 0, maxDelayM
  */
 export const PROBE_POLICY: CallPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, timeoutMs: 30_000 };
 
-/** HTTP answers that say "not now" rather than "no": Salesforce's rate limit (420, 429) and 5xx. */
+/**
+ * HTTP answers that say "not now" rather than "no": Salesforce's rate limit (420, 429) and 5xx, as
+ * jsforce names them when the body carries no error code of Salesforce's own. With one, the code
+ * decides: SERVER_UNAVAILABLE is retried; REQUEST_LIMIT_EXCEEDED or UNKNOWN_EXCEPTION is not, since
+ * a second try within seconds would meet the same answer.
+ */
 const RETRYABLE_HTTP = /^ERROR_HTTP_(420|429|500|502|503|504)$/;
 
 /** Whether a read that failed with `err` (as jsforce threw it) may succeed if sent again at once. */
 export function retryableRead(err: unknown): boolean {
   const e = (err ?? {}) as { errorCode?: string; name?: string };
-  if (e.name === 'AbortError') return false;
+  // jsforce ends a try that outlives the policy's timeoutMs with an AbortError: no answer in time,
+  // so transient. (The caller's own signal never reaches jsforce: OrgApi checks it between tries.)
+  if (e.name === 'AbortError') return true;
   const code = e.errorCode ?? '';
   if (RETRYABLE_HTTP.test(code) || code === 'SERVER_UNAVAILABLE') return true;
   const f = describeFailure(err, { host: '' });

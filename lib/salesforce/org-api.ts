@@ -152,9 +152,10 @@ export class OrgApi {
 
   /** An object's describe, or null when the org has no such object. */
   describeIfExists(object: string): Promise<DescribeSObjectResult | null> {
+    this.throwIfAborted();
     const what = `describing ${object}`;
     return describeCacheOf(this.org).object(object, () =>
-      this.read<DescribeSObjectResult>(what, { method: 'GET', url: `/sobjects/${encodeURIComponent(object)}/describe` }).catch((err: OrgCallError) => {
+      this.shared().read<DescribeSObjectResult>(what, { method: 'GET', url: `/sobjects/${encodeURIComponent(object)}/describe` }).catch((err: OrgCallError) => {
         if (err.code === 'NOT_FOUND') return null;
         throw err;
       }),
@@ -163,9 +164,25 @@ export class OrgApi {
 
   /** The org's objects (describeGlobal). */
   objects(): Promise<GlobalObject[]> {
+    this.throwIfAborted();
     return describeCacheOf(this.org).list(() =>
-      this.read<{ sobjects: GlobalObject[] }>('listing the objects', { method: 'GET', url: '/sobjects' }).then((r) => r.sobjects),
+      this.shared().read<{ sobjects: GlobalObject[] }>('listing the objects', { method: 'GET', url: '/sobjects' }).then((r) => r.sobjects),
     );
+  }
+
+  /**
+   * The view a cached describe is fetched with: counted to this view, but without its signal, since
+   * other views wait for the same answer and one caller's abort (a node closing) must not end theirs.
+   */
+  private shared(): OrgApi {
+    return new OrgApi(this.org, {
+      ...this.options,
+      signal: undefined,
+      onCall: (kind) => {
+        this.calls++;
+        this.options.onCall?.(kind);
+      },
+    });
   }
 
   /** Forgets cached describes of this org (one object, or all), so the next ask reads them anew. */
