@@ -135,11 +135,10 @@ async function buildNode(type) {
 async function writeLocales(type, dir, out) {
   const own = path.join(dir, 'locales');
   const shared = path.join(root, 'nodes', 'shared', 'locales');
-  if (!existsSync(own)) return;
-  for (const lang of await readdir(own)) {
+  const langs = new Set([...(existsSync(own) ? await readdir(own) : []), ...(existsSync(shared) ? await readdir(shared) : [])]);
+  for (const lang of langs) {
     const file = path.join(own, lang, `${type}.json`);
-    if (!existsSync(file)) continue;
-    const catalog = JSON.parse(await readFile(file, 'utf8'));
+    const catalog = existsSync(file) ? JSON.parse(await readFile(file, 'utf8')) : {};
     const sharedFile = path.join(shared, lang, 'shared.json');
     const common = existsSync(sharedFile) ? JSON.parse(await readFile(sharedFile, 'utf8')) : {};
     for (const key of Object.keys(common)) {

@@ -81,6 +81,8 @@ export class OrgConnection extends EventEmitter {
     options: OrgConnectionOptions = {},
   ) {
     super();
+    // Every node using the org listens for its state, and a flow may have dozens: not a leak.
+    this.setMaxListeners(0);
     this.now = options.now ?? Date.now;
   }
 

@@ -1,8 +1,10 @@
-import { compileMapping, type CompiledMapping, type ExpressionEvaluator, type Mapping, type ObjectDescribe } from './index.js';
+import { compileMapping, MappingError, type CompiledMapping, type ExpressionEvaluator, type Mapping, type ObjectDescribe } from './index.js';
 
 /** Where compiling reads describes from: an OrgApi of each org (null for an object the org lacks). */
 export interface DescribeSource {
   describeIfExists(objectName: string): Promise<ObjectDescribe | null>;
+  /** Forgets a cached describe, so the next ask reads the org again. */
+  invalidateDescribes?(objectName?: string): void;
 }
 
 /**
@@ -12,6 +14,19 @@ export interface DescribeSource {
  * the org's own error when a describe cannot be read (retry later).
  */
 export async function compileForOrgs(mapping: Mapping, source: DescribeSource, target: DescribeSource, evaluator: ExpressionEvaluator): Promise<CompiledMapping> {
+  try {
+    return await compileAgainst(mapping, source, target, evaluator);
+  } catch (err) {
+    if (!(err instanceof MappingError) || !source.invalidateDescribes || !target.invalidateDescribes) throw err;
+    // Describes are cached a while: a field added in Setup a minute ago may not be in them yet.
+    // Before a mapping is refused, it is compiled once more against what the orgs say now.
+    source.invalidateDescribes(mapping.source.object);
+    for (const o of [mapping.target.object, ...(mapping.relationships ?? []).map((r) => r.object)]) target.invalidateDescribes(o);
+    return compileAgainst(mapping, source, target, evaluator);
+  }
+}
+
+async function compileAgainst(mapping: Mapping, source: DescribeSource, target: DescribeSource, evaluator: ExpressionEvaluator): Promise<CompiledMapping> {
   const targetKey = mapping.target.object.toLowerCase();
   const parents = [...new Map((mapping.relationships ?? []).map((r) => [r.object.toLowerCase(), r.object])).values()].filter(
     (o) => o.toLowerCase() !== targetKey,

@@ -44,6 +44,7 @@ function merge(records: readonly SyncRecord[], isMine: (r: SyncRecord) => boolea
 export function mappedMeta(given: Partial<BatchMeta> | undefined, p: { source: OrgRef; target: OrgRef; object: string; batchId: string; filtered: number }): BatchMeta {
   const base: BatchMeta = given && given.source && given.batchId
     ? (given as BatchMeta)
-    : { source: p.source, object: p.object, batchId: p.batchId, runId: p.batchId, level: 0, last: true, ...given };
+    // A batch built by hand belongs to no sync run: nothing will say when such a run is complete.
+    : { source: p.source, object: p.object, batchId: p.batchId, level: 0, last: true, ...given };
   return { ...base, target: p.target, filtered: (given?.filtered ?? 0) + p.filtered };
 }

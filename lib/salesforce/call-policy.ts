@@ -40,10 +40,17 @@ export const PROBE_POLICY: CallPolicy = { attempts: 1, baseDelayMs: 0, maxDelayM
 /**
  * HTTP answers that say "not now" rather than "no": Salesforce's rate limit (420, 429) and 5xx, as
  * jsforce names them when the body carries no error code of Salesforce's own. With one, the code
- * decides: SERVER_UNAVAILABLE is retried; REQUEST_LIMIT_EXCEEDED or UNKNOWN_EXCEPTION is not, since
- * a second try within seconds would meet the same answer.
+ * decides (RETRYABLE_READ_CODES); REQUEST_LIMIT_EXCEEDED, say, is not retried, since a second try
+ * within seconds would meet the same answer.
  */
 const RETRYABLE_HTTP = /^ERROR_HTTP_(420|429|500|502|503|504)$/;
+
+/**
+ * Salesforce's own codes of a 5xx worth a second read: the server busy or restarting, and its
+ * "unexpected error" (500 UNKNOWN_EXCEPTION), which is often a passing fault when the same read
+ * succeeded a moment ago; a read changes nothing, so trying it again is safe.
+ */
+const RETRYABLE_READ_CODES = new Set(['SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION']);
 
 /** Whether a read that failed with `err` (as jsforce threw it) may succeed if sent again at once. */
 export function retryableRead(err: unknown): boolean {
@@ -52,7 +59,7 @@ export function retryableRead(err: unknown): boolean {
   // so transient. (The caller's own signal never reaches jsforce: OrgApi checks it between tries.)
   if (e.name === 'AbortError') return true;
   const code = e.errorCode ?? '';
-  if (RETRYABLE_HTTP.test(code) || code === 'SERVER_UNAVAILABLE') return true;
+  if (RETRYABLE_HTTP.test(code) || RETRYABLE_READ_CODES.has(code)) return true;
   const f = describeFailure(err, { host: '' });
   return (f.kind === 'network' || f.kind === 'server') && f.transient;
 }

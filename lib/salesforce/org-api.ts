@@ -71,6 +71,8 @@ export interface OrgApiOptions {
   writeLimit?: InFlightLimit;
   /** How long a write may go without an answer (the write policy's 120 s otherwise). */
   writeTimeoutMs?: number;
+  /** How long a read may go without an answer (the read policy's otherwise). */
+  readTimeoutMs?: number;
   /** Waits between read retries; tests pass one that resolves at once, nodes one that ends on close. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -262,7 +264,8 @@ export class OrgApi {
   }
 
   private read<T>(what: string, req: HttpRequest, soql?: string): Promise<T> {
-    return this.send('read', READ_POLICY, what, soql, (conn) => conn.request<T>(req, { retry: { maxRetries: 0 }, timeout: READ_POLICY.timeoutMs }));
+    const timeout = this.options.readTimeoutMs ?? READ_POLICY.timeoutMs;
+    return this.send('read', READ_POLICY, what, soql, (conn) => conn.request<T>(req, { retry: { maxRetries: 0 }, timeout }));
   }
 
   /** Writes are not wrapped with a `what`: the writer words its dead letters from the org's own reason. */

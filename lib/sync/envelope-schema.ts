@@ -11,7 +11,6 @@ const fieldValue = { type: ['string', 'number', 'boolean', 'null'] };
 
 export const ORG_REF_SCHEMA = {
   type: 'object',
-  required: ['orgId'],
   properties: {
     orgId: { type: 'string', description: 'Org Id (00D…)' },
     name: { type: 'string', description: "The connection's name" },
@@ -33,7 +32,7 @@ const origin = {
 
 const sourceReference = {
   type: 'object',
-  required: ['field', 'id', 'object'],
+  required: ['field', 'id'],
   properties: {
     field: { ...nonEmpty, description: 'Reference field on the source record, e.g. ParentId' },
     id: { ...nonEmpty, description: 'Source Id it points at' },
@@ -92,7 +91,8 @@ export const SYNC_RECORD_SCHEMA = {
     object: { ...nonEmpty, description: 'Source sObject type, e.g. Account' },
     sourceId: { ...nonEmpty, description: 'Source record Id (18 characters)' },
     operation: { enum: ['upsert', 'delete', 'undelete'] },
-    fields: { type: 'object', additionalProperties: fieldValue, description: 'Source field values (source API names)' },
+    // Any JSON value: change events carry compound fields (an address) as objects.
+    fields: { type: 'object', description: 'Source field values (source API names)' },
     changedFields: { type: 'array', items: { type: 'string' }, description: 'Fields known to have changed (change events)' },
     references: { type: 'array', items: sourceReference, description: 'Source lookups, resolved in the target after mapping' },
     origin,
@@ -110,7 +110,7 @@ export const KEYED_RECORD_SCHEMA = {
   properties: {
     object: nonEmpty,
     sourceId: nonEmpty,
-    origin: { type: 'object', properties: { orgId: { type: 'string' } } },
+    origin: { type: 'object', properties: { orgId: { type: ['string', 'null'] } } },
   },
 };
 

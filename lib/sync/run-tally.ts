@@ -73,6 +73,8 @@ export interface RunTallyOptions {
 
 /** The sync nodes whose errors are about a run; other nodes' errors are not the tally's business. */
 const SYNC_NODES = new Set(['sf-collect', 'sf-cdc-in', 'sf-bulk-query', 'sf-map-fields', 'sf-conflict-resolve', 'sf-upsert-out']);
+/** The nodes that start runs: their errors end the run. */
+const SOURCE_NODES = new Set(['sf-collect', 'sf-cdc-in', 'sf-bulk-query']);
 /** A source refusing the request itself: the caller's mistake (400), not the run's. */
 const INVALID_REQUEST_CODES = new Set(['INVALID_INPUT', 'INVALID_COLLECTION', 'INVALID_SOQL_INPUT']);
 
@@ -155,21 +157,27 @@ export class RunTally<M extends TallyMessage> {
     const runId = runIdOf(msg);
     if (msg.error) {
       const source = msg.error.source ?? {};
-      if (!runId) {
-        // The source failed before or while sending, so nothing more will come.
-        if (INVALID_REQUEST_CODES.has(msg.error.code ?? '')) return { statusCode: 400, report: { status: 'invalid request', problems: [plain(msg.error.message)] }, first: msg };
-        const run = this.fresh(msg);
-        run.errors.push({ node: source.name || source.type || 'unknown', message: plain(msg.error.message) });
+      const node = source.name || source.type || 'unknown';
+      if (SOURCE_NODES.has(source.type ?? '')) {
+        // The source itself failed (before or while sending), so nothing more will come. A bad
+        // request is the caller's (400), and answered once, with nothing of a run to report.
+        if (!runId && INVALID_REQUEST_CODES.has(msg.error.code ?? '')) return { statusCode: 400, report: { status: 'invalid request', problems: [plain(msg.error.message)] }, first: msg };
+        // Half-way through, batches may have been written already: they are part of this report.
+        const run = runId ? this.run(runId, msg) : this.fresh(msg);
+        if (!run) return undefined;
+        run.errors.push({ node, message: plain(msg.error.message) });
         const busy = /busy/i.test(msg.error.message ?? '');
-        return this.finish(undefined, run, busy ? 503 : 502, 'failed', 'the collection failed');
+        return this.finish(runId, run, busy ? 503 : 502, 'failed', 'the collection failed');
       }
+      // An error of another sync node is about a run only when it names one.
+      if (!runId) return undefined;
       const run = this.run(runId, msg);
       if (!run) return undefined;
       // A whole batch failed in a mapper or in sf-upsert-out: none of its records was written.
       run.finished++;
       const records = Array.isArray(p) ? (p as Array<{ object?: string }>) : [];
       for (const r of records) this.object(run, r.object).failed++;
-      run.errors.push({ node: source.name || source.type || 'unknown', message: plain(msg.error.message), records: records.length });
+      run.errors.push({ node, message: plain(msg.error.message), records: records.length });
       return this.complete(runId, run);
     }
     if (isPreview(p)) return { statusCode: 200, report: { status: 'preview', preview: p }, first: msg };

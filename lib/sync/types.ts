@@ -128,8 +128,8 @@ export interface BatchMeta {
   /** The object the source read (the root object of a collection). */
   object: string;
   batchId: string;
-  /** Sync run this batch belongs to (one manual sync, one backfill…). */
-  runId: string;
+  /** Sync run this batch belongs to (one manual sync, one backfill…); absent on a batch built by hand. */
+  runId?: string;
   /** Dependency level: parents are at lower levels and are written first. */
   level: number;
   /** True on the last batch of a run. */

@@ -70,7 +70,10 @@ export class RecordWriter {
     const ctx: WriteContext = {
       ledger: o.ledger,
       target: o.target,
-      api: new OrgApi(o.target, { writeLimit: this.limit, onCall: () => holder.run!.metrics.apiCalls++, writeTimeoutMs: o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, sleep }),
+      api: new OrgApi(o.target, {
+        writeLimit: this.limit, onCall: () => holder.run!.metrics.apiCalls++, sleep,
+        writeTimeoutMs: o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, readTimeoutMs: o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      }),
       sourceOrg: o.sourceOrgId,
       targetOrg: o.targetOrgId,
       policy: this.policy,

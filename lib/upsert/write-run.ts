@@ -148,17 +148,24 @@ export class WriteRun {
   }
 
   /**
-   * A lookup read. The access layer retries reads by its own policy, so one call here; a failure that
-   * stops the whole write (a spent limit, a refused login) halts the run as a failed send would.
+   * A lookup read, answering the value or the error it ended with. The access layer already retries
+   * what a dropped connection or a 5xx does to a read; this retries, by the writer's own policy, the
+   * rest of what clears up by itself (a query or request timeout, a lock, a session renewed late),
+   * and halts the run on what stops every call (a spent limit, a refused login).
    */
   async read<T>(read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ClassifiedError }> {
-    if (this.halt) return { ok: false, error: this.halt };
-    try {
-      return { ok: true, value: await read() };
-    } catch (err) {
-      const error = classifyCallError(err);
-      if (error.class === 'halt') this.halt ??= error;
-      return { ok: false, error };
+    for (let attempt = 1; ; attempt++) {
+      if (this.halt) return { ok: false, error: this.halt };
+      try {
+        return { ok: true, value: await read() };
+      } catch (err) {
+        const error = classifyCallError(err);
+        if (error.class === 'halt') this.halt ??= error;
+        const kind = (err as { kind?: string }).kind;
+        const retriedByLayer = kind === 'network' || kind === 'server';
+        if (error.class !== 'transient' || retriedByLayer || attempt >= this.ctx.policy.maxAttempts) return { ok: false, error };
+        await this.ctx.sleep(backoffDelay(attempt, this.ctx.policy, this.ctx.random));
+      }
     }
   }
 

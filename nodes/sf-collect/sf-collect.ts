@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import {
   CollectLimitError, planCollection, previewCollection, runCollection,
@@ -34,6 +35,8 @@ interface Job {
   preview: boolean;
   send: Send;
   done: Done;
+  /** The run's Id once it has started sending batches. */
+  runId?: string;
 }
 
 /** Messages waiting while a run is under way; one more is refused as busy. */
@@ -93,7 +96,12 @@ export default function register(RED: NodeAPI): void {
 
       const { payload: _input, ...base } = job.msg;
       const outerParts = job.msg.parts as Record<string, unknown> | undefined;
+      // Known before the first batch goes out, so that a run failing half-way names itself on the
+      // error (msg.s2s.runId) and whoever tallies the run can tie it to the batches already sent.
+      const runId = randomUUID();
+      job.runId = runId;
       const summary = await runCollection(conn, plan, {
+        runId,
         batchSize: settings.batchSize,
         signal,
         onProgress: progress,
@@ -155,6 +163,7 @@ export default function register(RED: NodeAPI): void {
           await execute(job, controller.signal);
           job.done();
         } catch (err) {
+          if (job.runId) job.msg.s2s = { runId: job.runId, object: job.request.rootObject };
           job.done(fail(err));
         } finally {
           abort = undefined;

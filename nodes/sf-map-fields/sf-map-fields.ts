@@ -52,6 +52,7 @@ export default function register(RED: NodeAPI): void {
     let compiled: CompiledMapping | undefined;
     let compiling: Promise<CompiledMapping> | undefined;
     let waitingReported = false;
+    let cancelRetry: (() => void) | undefined;
     const orgs: { source?: OrgConnection; target?: OrgConnection } = {};
 
     const refuse = (err: Error, status = 'sf-map-fields.status.invalid') => {
@@ -67,6 +68,8 @@ export default function register(RED: NodeAPI): void {
         (c) => {
           compiled = c;
           compiling = undefined;
+          cancelRetry?.();
+          cancelRetry = undefined;
           if (c.warnings.length) node.warn(`${kit.t('sf-map-fields.warnings.compiled', { name: c.stamp.name, count: c.warnings.length })}\n${c.warnings.join('\n')}`);
           kit.status('green', 'ring', 'sf-map-fields.status.ready', { version: c.stamp.version });
           return c;
@@ -80,7 +83,13 @@ export default function register(RED: NodeAPI): void {
             if (!waitingReported) node.warn(kit.t('sf-map-fields.warnings.waiting', { reason: err.message }));
             waitingReported = true;
             kit.status('yellow', 'ring', 'sf-map-fields.status.waiting');
-            if (!kit.closing) kit.after(RETRY_MS, () => void compiledMapping().catch(() => undefined));
+            // One retry pending at a time, however many messages meet the failure meanwhile.
+            if (!kit.closing && !cancelRetry) {
+              cancelRetry = kit.after(RETRY_MS, () => {
+                cancelRetry = undefined;
+                void compiledMapping().catch(() => undefined);
+              });
+            }
           }
           throw err;
         },

@@ -131,9 +131,13 @@ export class NodeKit {
 
   // --- lifecycle ----------------------------------------------------------------------------
 
-  /** Runs `fn` on close (awaited); later registrations run first. */
-  onClose(fn: (removed: boolean) => void | Promise<void>): void {
+  /** Runs `fn` on close (awaited); later registrations run first. Returns a function that unregisters it. */
+  onClose(fn: (removed: boolean) => void | Promise<void>): () => void {
     this.cleanups.push(fn);
+    return () => {
+      const i = this.cleanups.indexOf(fn);
+      if (i >= 0) this.cleanups.splice(i, 1);
+    };
   }
 
   /** Listens to `emitter` until the node closes. */
@@ -159,11 +163,17 @@ export class NodeKit {
     });
   }
 
-  /** setTimeout, cleared on close. */
-  after(ms: number, fn: () => void): NodeJS.Timeout {
-    const timer = setTimeout(fn, ms);
-    this.onClose(() => clearTimeout(timer));
-    return timer;
+  /** setTimeout, cleared on close (and forgotten once it has fired). Returns a function that cancels it. */
+  after(ms: number, fn: () => void): () => void {
+    const forget = this.onClose(() => clearTimeout(timer));
+    const timer = setTimeout(() => {
+      forget();
+      fn();
+    }, ms);
+    return () => {
+      clearTimeout(timer);
+      forget();
+    };
   }
 
   /**

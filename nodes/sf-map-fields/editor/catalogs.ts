@@ -15,7 +15,7 @@ export function hint(side: Side, message: string): void {
   $(`#${P}-${side}-hint`).text(message).toggle(!!message);
 }
 
-export async function loadObjects(side: Side): Promise<void> {
+export async function loadObjects(side: Side, refresh = false): Promise<void> {
   const asked = s();
   const conn = connectionOf(side);
   const list = side === 'source' ? DL.sourceObjects : DL.targetObjects;
@@ -25,7 +25,7 @@ export async function loadObjects(side: Side): Promise<void> {
     return;
   }
   try {
-    const objects = await orgObjects(conn);
+    const objects = await orgObjects(conn, refresh);
     if (!live(asked) || connectionOf(side) !== conn) return;
     fillDatalist(list, objects.map((o) => [o.name, o.label]));
     hint(side, '');
@@ -36,14 +36,14 @@ export async function loadObjects(side: Side): Promise<void> {
   }
 }
 
-export async function loadDescribe(side: Side): Promise<void> {
+export async function loadDescribe(side: Side, refresh = false): Promise<void> {
   const session = s();
   const conn = connectionOf(side);
   const object = objectOf(side);
   delete session.catalogs[side];
   if (conn && object) {
     try {
-      const d = await orgDescribe(conn, object);
+      const d = await orgDescribe(conn, object, refresh);
       if (!live(session) || connectionOf(side) !== conn || objectOf(side) !== object) return;
       session.catalogs[side] = catalogOf(d);
       if (side === 'target') session.parents.set(d.name.toLowerCase(), Promise.resolve(session.catalogs.target));

@@ -82,6 +82,14 @@ export function prepareControls(): void {
   $(`#${P}-edit-json`).on('click', editJson);
   $(`#${P}-check`).on('click', () => void check());
   $(`#${P}-auto-map`).on('click', () => void autoMap());
+  // Past the per-connection describe cache: what the orgs say now, after a change in Setup.
+  $(`#${P}-reload`).on('click', () => {
+    session.parents.clear();
+    for (const side of ['source', 'target'] as const) {
+      void loadObjects(side, true);
+      void loadDescribe(side, true);
+    }
+  });
   for (const side of ['source', 'target'] as const) {
     $(`#node-input-${side}`).on('change', () => {
       session.parents.clear();

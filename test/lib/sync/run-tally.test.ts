@@ -85,6 +85,27 @@ describe('run tally', () => {
     expect(tally.open).to.equal(0);
   });
 
+  it('answers once when the source fails half-way: the batches already written are in the report, later ones dropped', () => {
+    let now = 0;
+    const tally = new RunTally<Msg>({ timeoutMs: 1000, now: () => now });
+    tally.observe(written('r9', [result('Account', 1, 'created')]));
+    const failed = tally.observe(caught('sf-collect', 'Error: Collection failed: reading Contact records: Cannot reach x', { s2s: { runId: 'r9' } }))!;
+    expect(failed.statusCode).to.equal(502);
+    expect(failed.first.id, 'answered on the message that opened the run').to.equal('results r9');
+    expect(failed.report).to.deep.include({ status: 'failed', runId: 'r9' });
+    expect(failed.report.objects!.Account).to.include({ written: 1 });
+    expect(tally.observe(written('r9', [result('Account', 2, 'created')]))).to.equal(undefined);
+    now = 5000;
+    expect(tally.sweep(), 'no second answer at the timeout').to.deep.equal([]);
+  });
+
+  it('ignores errors of sync nodes that name no run, and batches built by hand', () => {
+    const tally = new RunTally<Msg>();
+    expect(tally.observe(caught('sf-map-fields', 'Error: Invalid mapping'))).to.equal(undefined);
+    expect(tally.observe({ payload: [], s2s: { batchId: 'b', write: { ...emptyMetrics() } } })).to.equal(undefined);
+    expect(tally.open).to.equal(0);
+  });
+
   it('answers a preview at once, and 404 when none of the Ids asked for exists', () => {
     const tally = new RunTally<Msg>();
     const preview = { objects: [{ object: 'Account', count: 1, sample: [] }], totalRecords: 1, apiCalls: 2, method: 'count' };

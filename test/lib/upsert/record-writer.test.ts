@@ -194,6 +194,19 @@ describe('RecordWriter against the emulator', () => {
     expect(again[0]!.outcome).to.equal('unchanged');
   });
 
+  it('retries a lookup query that timed out in the org (QUERY_TIMEOUT) by the writer\'s own policy', async () => {
+    // Made in the target, so the ledger does not know it: the writer looks it up by external Id.
+    await connectDirect(f.emulator, 'alpha').sobject('Account').create({ Name: 'Account 7', Ext__c: 'ACC-7' });
+    f.emulator.org('alpha').faults.add({
+      method: 'GET', path: '/query', count: 1, action: { type: 'error', status: 400, errorCode: 'QUERY_TIMEOUT', message: 'Your query request was running for too long.' },
+    });
+    const del = { ...account(7), operation: 'delete' as const };
+    const [result] = await f.writer.write([del]);
+    expect(result!.outcome).to.equal('deleted');
+    expect(f.waits.length, 'one wait of the writer\'s backoff').to.equal(1);
+    expect(f.emulator.org('alpha').snapshot('Account').map((r) => r.Ext__c)).to.not.include('ACC-7');
+  });
+
   it('counts a record already deleted in the target as deleted', async () => {
     const [written] = await f.writer.write([account(1)]);
     await connectDirect(f.emulator, 'alpha').sobject('Account').destroy(written!.targetId!);
