@@ -3,6 +3,7 @@ import { Connection } from 'jsforce';
 import { API_BUDGET_EXCEEDED, CONFIGURATION, describeFailure, errorCode, maskSecrets, type ConnectionFailure } from './errors.js';
 import { apiUsageOf, type ApiUsage } from './api-usage.js';
 import { jwtAssertion } from './jwt.js';
+import { checkPrivateKey } from './pem.js';
 import { loginUrlOf, settingsProblems, type ConnectionSecrets, type ConnectionSettings } from './settings.js';
 
 /** How long a spent API budget is believed before one call is let through to re-read usage. */
@@ -75,12 +76,18 @@ export class OrgConnection extends EventEmitter {
   /** The connection's clock (the emulator's in tests): token expiry and the age of usage figures. */
   readonly now: () => number;
 
+  private readonly secrets: ConnectionSecrets;
+
   constructor(
     readonly settings: ConnectionSettings,
-    private readonly secrets: ConnectionSecrets,
+    secrets: ConnectionSecrets,
     options: OrgConnectionOptions = {},
   ) {
     super();
+    // A key whose line breaks were lost on the way (pasted into one line, escaped in JSON) is used
+    // as the PEM it was; one that is no key at all is left as given for problems() to word.
+    const key = secrets.privateKey ? checkPrivateKey(secrets.privateKey) : undefined;
+    this.secrets = key?.ok ? { ...secrets, privateKey: key.pem } : secrets;
     // Every node using the org listens for its state, and a flow may have dozens: not a leak.
     this.setMaxListeners(0);
     this.now = options.now ?? Date.now;

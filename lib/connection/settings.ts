@@ -1,3 +1,5 @@
+import { checkPrivateKey } from './pem.js';
+
 /** What an `sf-connection` is configured with: plain settings, and secrets kept apart. */
 
 export type AuthFlow = 'jwt' | 'client-credentials' | 'refresh-token' | 'password' | 'access-token';
@@ -77,7 +79,11 @@ export function settingsProblems(s: ConnectionSettings, secrets: ConnectionSecre
     case 'jwt':
       need(s.clientId, 'a client id (consumer key)');
       need(s.username, 'a username');
-      need(secrets.privateKey && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(secrets.privateKey), 'a PEM private key');
+      if (!secrets.privateKey?.trim()) need(false, 'a PEM private key');
+      else {
+        const key = checkPrivateKey(secrets.privateKey);
+        if (!key.ok) problems.push(`the JWT bearer flow needs a usable private key, but ${key.problem}`);
+      }
       break;
     case 'client-credentials':
       need(s.clientId, 'a client id (consumer key)');

@@ -28,6 +28,49 @@ function formValues(): { config: Record<string, string>; credentials: Record<str
   };
 }
 
+/** The placeholder Node-RED puts in a password field whose secret is stored (and keeps when unchanged). */
+const STORED = '__PWRD__';
+const PEM_PRIVATE_KEY = /-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----[\s\S]+-----END (RSA |ENCRYPTED )?PRIVATE KEY-----/;
+
+/**
+ * The private key is pasted into (or loaded from a file into) a multi-line field, so its line
+ * breaks survive; what is typed there goes into the hidden credential input, and only there. A
+ * stored key is never shown: the field starts empty and says a key is stored, and an empty field
+ * on Done keeps it. The runtime repairs and checks the key (Test connection, deploy).
+ */
+function preparePrivateKey(node: { _(key: string, args?: Record<string, unknown>): string }): void {
+  const credential = $('#node-config-input-privateKey');
+  const text = $('#sf-connection-privateKey-text');
+  const hint = $('#sf-connection-privateKey-hint');
+  const stored = credential.val() === STORED;
+  const show = (key: string, args?: Record<string, unknown>, error = false) => hint.toggleClass('sf-error', error).text(key ? node._(key, args) : '');
+  const take = () => {
+    const v = String(text.val() ?? '');
+    credential.val(v.trim() ? v : stored ? STORED : '');
+    if (!v.trim()) show(stored ? 'sf-connection.hint.keyStored' : '');
+    else if (PEM_PRIVATE_KEY.test(v)) show('sf-connection.hint.keyLooksRight');
+    else show('sf-connection.hint.keyLooksWrong', {}, true);
+  };
+  text.val('');
+  take();
+  text.on('input change', take);
+  $('#sf-connection-privateKey-load').on('click', (e: JQuery.ClickEvent) => {
+    e.preventDefault();
+    $('#sf-connection-privateKey-file').val('').trigger('click');
+  });
+  $('#sf-connection-privateKey-file').on('change', (e: JQuery.ChangeEvent) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      text.val(String(reader.result ?? ''));
+      take();
+      if (PEM_PRIVATE_KEY.test(String(reader.result ?? ''))) show('sf-connection.hint.keyLoaded', { file: file.name });
+    };
+    reader.readAsText(file);
+  });
+}
+
 function callbackUrl(): string {
   return new URL('sf-connection/oauth/callback', window.location.origin + window.location.pathname.replace(/[^/]*$/, '')).toString();
 }
@@ -79,6 +122,7 @@ RED.nodes.registerType('sf-connection', {
     };
     $('#node-config-input-authFlow, #node-config-input-environment').on('change', showFields);
     showFields();
+    preparePrivateKey(node);
 
     $('#sf-connection-test').on('click', (e: JQuery.ClickEvent) => {
       e.preventDefault();

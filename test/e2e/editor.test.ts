@@ -159,6 +159,59 @@ describe('editor and dashboard in Chromium (e2e)', function () {
     await button.waitFor({ state: 'detached' });
   });
 
+  it('takes a JWT private key pasted into the connection dialog, repairing lost line breaks, and refuses what is no key', async () => {
+    await editor.evaluate(() => (globalThis as unknown as PageGlobals).RED.editor.editConfig('', 'sf-connection', 'sf-conn-hq'));
+    const keyText = editor.locator('#sf-connection-privateKey-text');
+    await keyText.waitFor({ state: 'visible' });
+    // The stored key is never shown back.
+    expect(await keyText.inputValue()).to.equal('');
+    expect(await editor.locator('#sf-connection-privateKey-hint').innerText()).to.match(/A key is stored/);
+    const testAndRead = async () => {
+      await editor.locator('#sf-connection-test').click();
+      await editor.waitForFunction(
+        () => /Connected to|Failed/.test(((globalThis as unknown as PageGlobals).document.querySelectorAll('#sf-connection-test-result')[0]?.textContent ?? '')),
+        undefined,
+        { timeout: 20_000 },
+      );
+      const text = await editor.locator('#sf-connection-test-result').innerText();
+      // The next test waits for a fresh answer.
+      await editor.evaluate(() => {
+        const el = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } | null } }).document.getElementById('sf-connection-test-result');
+        if (el) el.textContent = '';
+      });
+      return text;
+    };
+
+    await keyText.fill('my private key');
+    expect(await editor.locator('#sf-connection-privateKey-hint').innerText()).to.match(/not a PEM private key/);
+    const refused = await testAndRead();
+    expect(refused).to.match(/^Failed: .*the private key is not a PEM key/);
+    expect(refused).to.not.match(/DECODER|error:/);
+
+    // Pasted as a chat message or a one-line field would leave it: every line break a space.
+    const oneLine = demoJwtKeys().privateKey.replace(/\n/g, ' ');
+    await keyText.fill(oneLine);
+    expect(await editor.locator('#sf-connection-privateKey-hint').innerText()).to.match(/Looks like a PEM private key/);
+    const hq = demo.ready.orgs.find((o) => o.name === 'hq')!;
+    expect(await testAndRead()).to.contain(`Connected to ${hq.displayName} (${hq.orgId})`);
+    await shot(editor, '02b-private-key');
+    await editor.locator('#node-config-dialog-ok').click();
+    await keyText.waitFor({ state: 'detached' });
+
+    await editor.locator('#red-ui-header-button-deploy').click();
+    await editor.locator('.red-ui-notification').filter({ hasText: 'Successfully deployed' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    // The redeployed connection logs in with the key as pasted: the health checks come back available.
+    await editor.waitForFunction(
+      () => {
+        const checks = (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' });
+        return checks.length > 0 && checks.every((n) => /^(\d+)\/\1 available$/.test(n.status?.text ?? ''));
+      },
+      undefined,
+      { timeout: 45_000 },
+    );
+    expect(pageErrors).to.deep.equal([]);
+  });
+
   it('shows both orgs as available on the dashboard', async () => {
     const dashboard = await context.newPage();
     dashboard.on('pageerror', (err) => pageErrors.push(`dashboard: ${err.message}`));

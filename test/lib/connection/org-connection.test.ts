@@ -88,6 +88,23 @@ describe('OrgConnection against the emulator', () => {
     }
   });
 
+  it('logs in with a JWT key whose line breaks were lost when it was pasted', async () => {
+    const oneLine = jwtKeys.privateKey.replace(/\n/g, ' ');
+    const oc = new OrgConnection(settingsFor(emulator, { authFlow: 'jwt' }), { privateKey: oneLine }, { now: () => emulator.clock.now() });
+    expect(oc.problems()).to.deep.equal([]);
+    await oc.run((c) => c.query('SELECT Id FROM Account'));
+    expect(oc.state).to.equal('connected');
+    oc.close();
+  });
+
+  it('refuses a private key that is no key before any call, in words rather than an OpenSSL code', async () => {
+    const oc = new OrgConnection(settingsFor(emulator, { authFlow: 'jwt' }), { privateKey: 'paste here' });
+    const err = await failure(oc.connection());
+    expect(err.message).to.match(/needs a usable private key, but the private key is not a PEM key/);
+    expect(err.message).to.not.match(/DECODER|error:/);
+    expect(emulator.org('alpha').limits.counts().total).to.equal(0);
+  });
+
   it('refuses a JWT signed with the wrong key with a reason about the certificate', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
