@@ -79,12 +79,17 @@ function sharedRuntime(outDir) {
 }
 
 async function buildEmulator() {
-  await build({
-    ...common,
-    entryPoints: { index: 'emulator/index.ts', cli: 'emulator/cli.ts' },
-    outdir: path.join(dist, 'emulator'),
-  });
-  await chmod(path.join(dist, 'emulator', 'cli.js'), 0o755);
+  const out = path.join(dist, 'emulator');
+  await build({ ...common, entryPoints: { index: 'emulator/index.ts' }, outdir: out });
+  // The command requires the entry above instead of carrying a second copy of the emulator.
+  const entryExternal = {
+    name: 'emulator-entry',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './index.js', external: true }));
+    },
+  };
+  await build({ ...common, entryPoints: { cli: 'emulator/cli.ts' }, outdir: out, plugins: [entryExternal] });
+  await chmod(path.join(out, 'cli.js'), 0o755);
   // The demo connected apps' JWT key pair (test fixtures) is read at run time from beside the bundle.
   await cp(path.join(root, 'emulator', 'data', 'keys'), path.join(dist, 'emulator', 'keys'), { recursive: true });
 }

@@ -9,7 +9,8 @@
  *   --log                log every request
  */
 import { parseArgs } from 'node:util';
-import { startDemoEmulator } from './data/demo-orgs.js';
+// From the package's entry, which the build keeps a separate module: the emulator ships once.
+import { demoJwtKeys, startDemoEmulator } from './index.js';
 
 // Loopback traffic must never go through a proxy.
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[k];
@@ -54,14 +55,17 @@ async function main(): Promise<void> {
     seed: !values.empty,
     log: values.log ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
-  const info = emulator.describe();
+  // The demo connected apps' JWT key: public, shipped with the package, for the emulator only.
+  const demoPrivateKeyFile = demoJwtKeys().privateKeyPath;
+  const info = { ...emulator.describe(), demoPrivateKeyFile };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
   } else {
     process.stdout.write(`Salesforce org emulator\n  login URL: ${emulator.loginUrl}\n`);
-    for (const o of info.orgs as Array<Record<string, string>>) {
+    for (const o of (info as { orgs?: unknown }).orgs as Array<Record<string, string>>) {
       process.stdout.write(`  ${o.name}: ${o.instanceUrl}  org ${o.orgId}  user ${o.username}  client id ${o.clientId}\n`);
     }
+    process.stdout.write(`  JWT private key of the demo connected apps (public, for the emulator only): ${demoPrivateKeyFile}\n`);
     process.stdout.write('Press Ctrl-C to stop.\n');
   }
   let stopping = false;
