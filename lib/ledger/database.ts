@@ -25,7 +25,7 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 export function openDatabase(file: string, options: DatabaseOptions = {}): SqliteDatabase {
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (file !== MEMORY_PATH) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file, { timeout: busyTimeoutMs });
+  const db = openNative(file, busyTimeoutMs);
   try {
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -37,6 +37,30 @@ export function openDatabase(file: string, options: DatabaseOptions = {}): Sqlit
     throw err;
   }
   return db;
+}
+
+/**
+ * better-sqlite3 is a native module: built (or downloaded) for the Node.js that ran `npm install`.
+ * A Node-RED started on another Node.js major version cannot load it, and Node's own words for that
+ * ("did not self-register", "NODE_MODULE_VERSION 115") say nothing of what to do.
+ */
+function openNative(file: string, busyTimeoutMs: number): SqliteDatabase {
+  try {
+    return new Database(file, { timeout: busyTimeoutMs });
+  } catch (err) {
+    const message = (err as Error).message ?? '';
+    if (/NODE_MODULE_VERSION|did not self-register|invalid ELF header|wrong ELF class/.test(message)) {
+      const found = /NODE_MODULE_VERSION (\d+)[^]*?requires\s+NODE_MODULE_VERSION (\d+)/.exec(message);
+      const which = found ? ` (it was built for Node.js ABI ${found[1]}; this Node.js ${process.version} needs ${found[2]})` : '';
+      const fix = new Error(
+        `The OrgBridge ledger cannot load SQLite: the better-sqlite3 module was built for another Node.js${which}. ` +
+          'Run "npm rebuild better-sqlite3" in the Node-RED user directory with the Node.js that runs Node-RED, then restart Node-RED.',
+      );
+      (fix as Error & { code: string }).code = 'SQLITE_NATIVE_MISMATCH';
+      throw fix;
+    }
+    throw err;
+  }
 }
 
 /** The pragmas as SQLite reports them, for diagnostics and tests. */

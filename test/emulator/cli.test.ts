@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from 'jsforce';
@@ -44,8 +44,11 @@ describe('s2s-emulator command (built package)', () => {
       for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete env[k];
       const child = spawn(process.execPath, [CLI, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       try {
-        const info = JSON.parse(await firstLine(child)) as { loginUrl: string; orgs: OrgInfo[] };
+        const info = JSON.parse(await firstLine(child)) as { loginUrl: string; orgs: OrgInfo[]; demoPrivateKeyFile: string };
         expect(info.orgs.map((o) => o.name)).to.deep.equal(['hq', 'subsidiary']);
+        // The demo apps' key, beside the built emulator, for connections pointed at it.
+        expect(info.demoPrivateKeyFile).to.equal(path.resolve('dist/emulator/keys/demo-jwt-private-key.pem'));
+        expect(readFileSync(info.demoPrivateKeyFile, 'utf8')).to.match(/^-----BEGIN PRIVATE KEY-----/);
         for (const org of info.orgs) {
           expect(org.orgId).to.match(/^00D\w{15}$/);
           expect(org.instanceUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
