@@ -105,4 +105,15 @@ describe('sf-connection node', () => {
     const warnings = node.warn.args.map((a) => String(a[0]));
     expect(warnings.some((w) => w.includes('sf-connection.errors.incomplete'))).to.equal(true);
   });
+
+  it('refuses a pasted private key that is no key, at deploy and at Test connection, in words', async () => {
+    const creds = { conn1: { privateKey: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----' } };
+    await helper.load(sfConnection as never, [connectionConfig({ authFlow: 'jwt', username: 'integration@alpha.test' })], creds);
+    const node = helper.getNode('conn1') as unknown as SfConnectionNode;
+    expect(node.org.problems().join('\n')).to.match(/needs a usable private key, but this is a certificate, not a private key/);
+    const res = await helper.request().post('/sf-connection/test').send({ id: 'conn1', config: connectionConfig({ authFlow: 'jwt', username: 'integration@alpha.test' }), credentials: { privateKey: '__PWRD__' } }).expect(200);
+    expect(res.body).to.include({ ok: false, code: 'CONFIGURATION' });
+    expect(res.body.reason).to.match(/certificate, not a private key/);
+    expect(res.body.reason).to.not.match(/DECODER|MIIB/);
+  });
 });
