@@ -1,6 +1,6 @@
 /**
  * End-to-end sync benchmark, through Node-RED: the shipped example flow "05 Resync a whole object"
- * (sf-collect → one batch at a time → Account, Contact and Opportunity mappings in series →
+ * (sf-collect, reading on as its batches are acknowledged → Account, Contact and Opportunity mappings in series →
  * sf-upsert-out → sync status and its sync report) deployed in a real embedded Node-RED 4 (the runtime
  * `npm start` uses, scripts/demo/node-red-embed.mjs) with the built nodes from dist/ and an SQLite
  * ledger on disk, resyncing a generated source org into the demo subsidiary's schema.
@@ -25,6 +25,7 @@ import { createInterface } from 'node:readline';
 import { generateOrgData } from '../emulator/data/generator.js';
 import { DEMO_CREDENTIALS, startDemoEmulator } from '../emulator/data/demo-orgs.js';
 import { MAPPING_TEMPLATES } from '../lib/mapping/index.js';
+import { runtimeContext } from '../lib/runtime/context.js';
 import type { RunReport } from '../lib/sync/run-tally.js';
 import { fmtInt, gc, intEnv, machineSummary, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
 
@@ -115,8 +116,8 @@ function benchFlow(info: EmulatorInfo): FlowNode[] {
 interface Row {
   what: string;
   seconds: number;
-  /** Most batches waiting in the queue in front of the mappers at once. */
-  queued: number;
+  /** Most batches sf-collect had out and not yet acknowledged by the writer at once. */
+  inFlight: number;
   report: SyncReport;
   sourceCalls: number;
   targetCalls: number;
@@ -158,11 +159,10 @@ async function main(): Promise<void> {
       await control(info, 'DELETE', '/orgs/subsidiary/api-calls');
       gc?.();
       const before = reports.length;
-      // The delay node's queue (its `buffer`, an internal of the core node): how far reading runs
-      // ahead of mapping and writing, i.e. how much of the run waits in memory.
-      const gate = RED.nodes.getNode('ex05-gate') as unknown as { buffer?: unknown[] };
-      let queued = 0;
-      const probe = setInterval(() => (queued = Math.max(queued, gate.buffer?.length ?? 0)), 20);
+      // How far reading runs ahead of writing, i.e. how much of the run waits in memory: the
+      // batches sf-collect has out unacknowledged, as it reports them to the shared runtime context.
+      let inFlight = 0;
+      const probe = setInterval(() => (inFlight = Math.max(inFlight, runtimeContext().source('ex05-collect')?.inFlight ?? 0)), 20);
       const t0 = performance.now();
       RED.nodes.getNode('ex05-resync')!.receive({});
       while (reports.length === before) await new Promise((r) => setTimeout(r, 20));
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
       if (report.status !== 'done') throw new Error(`${what}: ${JSON.stringify(report).slice(0, 2000)}`);
       const sourceCalls = (await control<{ total: number }>(info, 'GET', '/orgs/hq/api-calls')).total;
       const targetCalls = (await control<{ total: number }>(info, 'GET', '/orgs/subsidiary/api-calls')).total;
-      return { what, seconds, queued, report, sourceCalls, targetCalls, rss: peakRss() };
+      return { what, seconds, inFlight, report, sourceCalls, targetCalls, rss: peakRss() };
     };
 
     const rssBefore = process.memoryUsage().rss;
@@ -186,12 +186,12 @@ async function main(): Promise<void> {
     if (rerun.report.totals.unchanged !== g.total || rerun.targetCalls !== 0) throw new Error(`rerun: ${JSON.stringify(rerun.report.totals)}, ${rerun.targetCalls} calls to the target`);
 
     printTable(
-      ['run', 'records', 'seconds', 'records/s', 'source calls', 'target calls', 'calls per 1,000', 'peak RSS', 'queued batches', 'outcome'],
+      ['run', 'records', 'seconds', 'records/s', 'source calls', 'target calls', 'calls per 1,000', 'peak RSS', 'batches in flight', 'outcome'],
       rows.map((r) => {
         const t = r.report.totals;
         return [
           r.what, fmtInt(t.collected), r.seconds.toFixed(2), fmtInt(t.collected / r.seconds), fmtInt(r.sourceCalls), fmtInt(r.targetCalls),
-          ((r.sourceCalls + r.targetCalls) / (t.collected / 1000)).toFixed(2), mb(r.rss), `${fmtInt(r.queued)} of ${fmtInt(r.report.batches)}`,
+          ((r.sourceCalls + r.targetCalls) / (t.collected / 1000)).toFixed(2), mb(r.rss), `${fmtInt(r.inFlight)} of ${fmtInt(r.report.batches)}`,
           `created ${fmtInt(t.created)}, updated ${fmtInt(t.updated)}, unchanged ${fmtInt(t.unchanged)}, dead-lettered ${fmtInt(t.deadLettered)}`,
         ];
       }),

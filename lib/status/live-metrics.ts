@@ -1,6 +1,6 @@
 /**
  * What the ledger does not keep: API calls and write speed, counted in memory from the
- * `msg.s2s.write` metrics sf-upsert-out puts on its output. Figures start at zero on every deploy.
+ * `msg.s2s.write` metrics of every sf-upsert-out write. Figures start at zero when Node-RED starts.
  */
 import { writeMetricsOf } from '../sync/envelope.js';
 import type { BatchMeta } from '../sync/types.js';
@@ -28,7 +28,7 @@ export interface ObservedUse {
 }
 
 export interface LiveSnapshot {
-  /** When counting started (ms since epoch): the deploy, or the last reset. */
+  /** When counting started (ms since epoch): Node-RED's start, or the last reset. */
   since: number;
   writes: number;
   records: number;
@@ -54,6 +54,22 @@ interface Recent {
   records: number;
   apiCalls: number;
   durationMs: number;
+  key: { sourceOrg: string; targetOrg: string; object: string };
+}
+
+/** Which writes a snapshot counts: an org pair and object, each optional. */
+export interface LiveFilter {
+  sourceOrg?: string;
+  targetOrg?: string;
+  object?: string;
+}
+
+/** A write that does not name an org (or object) counts for any filter that matches the rest. */
+function matches(u: { sourceOrg: string; targetOrg: string; object: string }, f: LiveFilter | undefined): boolean {
+  if (!f) return true;
+  return (!f.sourceOrg || !u.sourceOrg || u.sourceOrg === f.sourceOrg)
+    && (!f.targetOrg || !u.targetOrg || u.targetOrg === f.targetOrg)
+    && (!f.object || !u.object || u.object === f.object);
 }
 
 function text(v: unknown): string | undefined {
@@ -79,15 +95,15 @@ export function writeSampleOf(msg: { s2s?: unknown; payload?: unknown }): WriteS
   };
 }
 
-/** Rolling and cumulative write figures for one status node. */
+/**
+ * Rolling and cumulative write figures. One instance lives in the shared runtime context and
+ * counts every write of the process (sf-upsert-out reports each); a status node reads it through
+ * a filter for its org pair and object.
+ */
 export class LiveMetrics {
   private since: number;
-  private writes = 0;
-  private records = 0;
-  private apiCalls = 0;
-  private lastWriteAt: number | null = null;
   private recent: Recent[] = [];
-  private readonly byKey = new Map<string, ObservedUse>();
+  private readonly byKey = new Map<string, ObservedUse & { lastWriteAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {
     this.since = now();
@@ -95,19 +111,16 @@ export class LiveMetrics {
 
   observe(sample: WriteSample): void {
     const at = this.now();
-    this.writes++;
-    this.records += sample.records;
-    this.apiCalls += sample.apiCalls;
-    this.lastWriteAt = at;
-    this.recent.push({ at, records: sample.records, apiCalls: sample.apiCalls, durationMs: sample.durationMs });
-    if (this.recent.length > MAX_RECENT) this.recent.splice(0, this.recent.length - MAX_RECENT);
     const use = { sourceOrg: sample.sourceOrg ?? '', targetOrg: sample.targetOrg ?? '', object: sample.object ?? '' };
     const key = keyOf(use.sourceOrg, use.targetOrg, use.object);
-    const entry = this.byKey.get(key) ?? { ...use, writes: 0, records: 0, apiCalls: 0 };
+    const entry = this.byKey.get(key) ?? { ...use, writes: 0, records: 0, apiCalls: 0, lastWriteAt: at };
     entry.writes++;
     entry.records += sample.records;
     entry.apiCalls += sample.apiCalls;
+    entry.lastWriteAt = at;
     this.byKey.set(key, entry);
+    this.recent.push({ at, records: sample.records, apiCalls: sample.apiCalls, durationMs: sample.durationMs, key: entry });
+    if (this.recent.length > MAX_RECENT) this.recent.splice(0, this.recent.length - MAX_RECENT);
   }
 
   /**
@@ -127,20 +140,26 @@ export class LiveMetrics {
     );
   }
 
-  snapshot(): LiveSnapshot {
+  /** The figures of every write, or of those a filter matches. */
+  snapshot(filter?: LiveFilter): LiveSnapshot {
     const now = this.now();
     this.recent = this.recent.filter((r) => r.at > now - MINUTE_MS);
-    const minute = this.recent.reduce(
+    const uses = [...this.byKey.values()].filter((u) => matches(u, filter));
+    const total = uses.reduce(
+      (t, u) => ({ writes: t.writes + u.writes, records: t.records + u.records, apiCalls: t.apiCalls + u.apiCalls, lastWriteAt: Math.max(t.lastWriteAt, u.lastWriteAt) }),
+      { writes: 0, records: 0, apiCalls: 0, lastWriteAt: 0 },
+    );
+    const minute = this.recent.filter((r) => matches(r.key, filter)).reduce(
       (m, r) => ({ writes: m.writes + 1, records: m.records + r.records, apiCalls: m.apiCalls + r.apiCalls, durationMs: m.durationMs + r.durationMs }),
       { writes: 0, records: 0, apiCalls: 0, durationMs: 0 },
     );
     const span = Math.max(1, Math.min(MINUTE_MS, now - this.since)) / 1000;
     return {
       since: this.since,
-      writes: this.writes,
-      records: this.records,
-      apiCalls: this.apiCalls,
-      lastWriteAt: this.lastWriteAt,
+      writes: total.writes,
+      records: total.records,
+      apiCalls: total.apiCalls,
+      lastWriteAt: total.writes ? total.lastWriteAt : null,
       lastMinute: {
         writes: minute.writes,
         records: minute.records,
@@ -148,14 +167,12 @@ export class LiveMetrics {
         recordsPerSecond: round(minute.records / span),
         writeRecordsPerSecond: minute.durationMs > 0 ? round(minute.records / (minute.durationMs / 1000)) : null,
       },
-      byObject: [...this.byKey.values()].map((u) => ({ ...u })).sort((a, b) => keyOf(a.sourceOrg, a.targetOrg, a.object).localeCompare(keyOf(b.sourceOrg, b.targetOrg, b.object))),
+      byObject: uses.map(({ lastWriteAt: _at, ...u }) => ({ ...u })).sort((a, b) => keyOf(a.sourceOrg, a.targetOrg, a.object).localeCompare(keyOf(b.sourceOrg, b.targetOrg, b.object))),
     };
   }
 
   reset(): void {
     this.since = this.now();
-    this.writes = this.records = this.apiCalls = 0;
-    this.lastWriteAt = null;
     this.recent = [];
     this.byKey.clear();
   }

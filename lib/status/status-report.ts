@@ -212,7 +212,7 @@ export function buildStatusReport(source: StatusSource, q: StatusQuery = {}): St
     { ...ZERO },
   );
   const totalCounts = countsOf(sum);
-  const snapshot = live ? live.snapshot() : null;
+  const snapshot = live ? live.snapshot({ sourceOrg: filter.sourceOrg, targetOrg: filter.targetOrg, object: filter.object }) : null;
   const orgIds = new Set<string>([filter.sourceOrg, filter.targetOrg, ...objects.flatMap((o) => [o.sourceOrg, o.targetOrg])].filter((id): id is string => !!id));
   return {
     generatedAt: window.to,

@@ -2,6 +2,7 @@ import type { OrgConnection } from '../connection/org-connection.js';
 import { isPlaceholderOrgId, loginKeyOf } from '../connection/org-key.js';
 import type { DeadLetter, DeadLetterFilter, Ledger, NewDeadLetter } from '../ledger/index.js';
 import { addMetrics, emptyMetrics, RecordWriter, type RetryPolicy, type WriteReport } from './index.js';
+import type { RetryBoard } from '../runtime/retry-board.js';
 import type { RecordResult, SyncRecord } from '../sync/types.js';
 import { sameOrg, WriteInputError, type BatchInput, type ReplayRequest } from './batch-input.js';
 
@@ -11,6 +12,8 @@ export interface BatchWriterOptions {
   maxInFlight: number;
   retry: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
+  /** Where waits for a retry are shown while they last (the shared runtime context's). */
+  retryBoard?: RetryBoard;
 }
 
 export interface ReplayReport extends WriteReport {
@@ -106,8 +109,8 @@ export class BatchWriter {
     const key = `${sourceOrg.slice(0, 15)}>${targetOrg}`;
     let writer = this.writers.get(key);
     if (!writer) {
-      const { target, ledger, maxInFlight, retry, sleep } = this.options;
-      writer = new RecordWriter({ target, ledger, sourceOrgId: sourceOrg, targetOrgId: targetOrg, maxInFlight, retry, ...(sleep ? { sleep } : {}) });
+      const { target, ledger, maxInFlight, retry, sleep, retryBoard } = this.options;
+      writer = new RecordWriter({ target, ledger, sourceOrgId: sourceOrg, targetOrgId: targetOrg, maxInFlight, retry, ...(sleep ? { sleep } : {}), ...(retryBoard ? { retryBoard } : {}) });
       this.writers.set(key, writer);
     }
     return writer;

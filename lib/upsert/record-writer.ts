@@ -79,6 +79,7 @@ export class RecordWriter {
       policy: this.policy,
       batchSize: this.batchSize,
       sleep,
+      ...(o.retryBoard ? { retryBoard: o.retryBoard } : {}),
       random: o.random ?? Math.random,
       now: o.now ?? Date.now,
     };

@@ -1,5 +1,6 @@
 import type { OrgConnection } from '../connection/org-connection.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { RetryBoard } from '../runtime/retry-board.js';
 import type { RecordResult, WriteMetrics } from '../sync/types.js';
 
 export type { WriteMetrics } from '../sync/types.js';
@@ -35,6 +36,8 @@ export interface RecordWriterOptions {
   random?: () => number;
   /** A call without an answer after this long counts as a transient failure (default 120 s). */
   callTimeoutMs?: number;
+  /** Where waits for a retry are shown while they last. */
+  retryBoard?: RetryBoard;
 }
 
 export interface WriteReport {

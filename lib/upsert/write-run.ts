@@ -1,6 +1,7 @@
 import type { OrgConnection } from '../connection/org-connection.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { RecordResult, SyncRecord } from '../sync/types.js';
+import type { RetryBoard } from '../runtime/retry-board.js';
 import { backoffDelay } from './backoff.js';
 import { classifyCallError, classifyRecordError, type ClassifiedError } from './classify.js';
 import type { OrgApi, WireSaveResult } from '../salesforce/org-api.js';
@@ -19,6 +20,8 @@ export interface WriteContext {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
+  /** Where waits for a retry are shown while they last (the shared runtime context's). */
+  retryBoard?: RetryBoard;
 }
 
 /** Something sent to the target, possibly several times. */
@@ -42,6 +45,8 @@ export interface SendHandlers<I extends Attempted> {
   repair?(item: I, error: ClassifiedError, batch: LedgerBatch): boolean | ClassifiedError;
 }
 
+let runs = 0;
+
 /**
  * One write(): the results being filled, the target Ids known so far, and the retry loop every
  * pass shares. Passes (upserts, second-pass lookups, deletes) live in their own modules.
@@ -55,6 +60,8 @@ export class WriteRun {
   readonly ready = new Set<string>();
   /** Why this run stopped making calls (limit spent, login refused); later sends are dead-lettered with it. */
   halt?: ClassifiedError;
+  /** Tells this run's entries on the retry board apart from other runs'. */
+  private readonly id = ++runs;
 
   constructor(
     readonly ctx: WriteContext,
@@ -143,7 +150,28 @@ export class WriteRun {
       });
       this.commit(batch);
       pending = again;
-      if (pending.length && wait) await this.ctx.sleep(backoffDelay(++retry, policy, this.ctx.random));
+      if (pending.length && wait) await this.waitToRetry(pending, ++retry, outcomes);
+    }
+  }
+
+  /** The backoff before the next try, shown on the retry board while it lasts. */
+  private async waitToRetry<I extends Attempted>(pending: I[], retry: number, outcomes: Outcome[]): Promise<void> {
+    const delay = backoffDelay(retry, this.ctx.policy, this.ctx.random);
+    const board = this.ctx.retryBoard;
+    const key = `${this.ctx.targetOrg}:${this.id}`;
+    if (board) {
+      const failed = outcomes.find((o): o is Extract<Outcome, { ok: false }> => !o.ok);
+      const ids = pending.slice(0, 5).map((item) => (item as unknown as { sourceId?: string }).sourceId).filter((id): id is string => !!id);
+      board.set(key, {
+        targetOrg: this.ctx.targetOrg, object: this.records[0]?.target?.object ?? this.records[0]?.object ?? '', records: pending.length, sourceIds: ids,
+        attempt: Math.max(...pending.map((i) => i.attempts)) + 1, maxAttempts: this.ctx.policy.maxAttempts, nextTryAt: this.ctx.now() + delay,
+        lastError: { code: failed?.error.code ?? 'UNKNOWN', message: failed?.error.message ?? '' },
+      });
+    }
+    try {
+      await this.ctx.sleep(delay);
+    } finally {
+      board?.clear(key);
     }
   }
 

@@ -12,6 +12,8 @@ interface CollectEditorNode {
   parentFields: string;
   children: string;
   batchSize: string;
+  inFlight: string;
+  ackTimeout: string;
   preview: boolean;
   _(key: string, args?: Record<string, unknown>): string;
 }
@@ -84,6 +86,8 @@ RED.nodes.registerType('sf-collect', {
     },
     children: { value: '', validate: (v: string) => collectNames(v ?? '').every((n) => API_PATH.test(n)) },
     batchSize: { value: '200', required: true, validate: (v: string) => wholeNumberIn(v, 1, 10000) },
+    inFlight: { value: '4', validate: (v: string) => wholeNumberIn(v, 1, 20) },
+    ackTimeout: { value: '300', validate: (v: string) => wholeNumberIn(v, 5, 3600) },
     preview: { value: false },
   },
   inputLabels: 'Ids, filter or trigger',

@@ -7,9 +7,13 @@ import {
 } from '../../lib/collect/index.js';
 import { requestFromMessage, settingsFromConfig } from '../../lib/collect/request.js';
 import { OrgCallError } from '../../lib/salesforce/errors.js';
+import { AckWindow } from '../../lib/runtime/acks.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
 import { OrgApi } from '../../lib/salesforce/org-api.js';
 import { codeOf, forCatch, localizedError } from '../shared/errors.js';
-import { NodeKit } from '../shared/kit.js';
+import { writerDownstream } from '../shared/acks.js';
+import { publishRuntime } from '../shared/runtime-publish.js';
+import { NodeKit, wholeNumber } from '../shared/kit.js';
 import { SerialQueue } from '../shared/queue.js';
 
 interface CollectConfig extends NodeDef {
@@ -23,6 +27,10 @@ interface CollectConfig extends NodeDef {
   children: string;
   batchSize: string | number;
   preview: boolean | string;
+  /** Batches sent and not yet acknowledged by a writer, at most. */
+  inFlight: string | number;
+  /** Seconds a batch may go unacknowledged before its place in the window is freed. */
+  ackTimeout: string | number;
 }
 
 type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -77,6 +85,44 @@ export default function register(RED: NodeAPI): void {
 
     const closedError = () => localizedError(RED, 'sf-collect.errors.closed', {}, 'CLOSED');
 
+    // Flow control: at most `inFlight` batches out and not yet acknowledged by a writer, so memory
+    // is bounded by the window, not by the run. Only when a writer is wired downstream: batches
+    // that go to a debug node alone would otherwise each hold the run until their time ran out.
+    const ctx = runtimeContext();
+    publishRuntime(RED, node, (fn) => kit.onClose(fn));
+    const inFlight = wholeNumber(config.inFlight, 4, 1, 20);
+    const ackTimeoutS = wholeNumber(config.ackTimeout, 300, 5, 3600);
+    let released = 0;
+    /** The batch each open handle went out with, to name it when it is released. */
+    const batchOf = new Map<string, string>();
+    const window = new AckWindow(ctx.acks, node.id, {
+      size: inFlight,
+      timeoutMs: ackTimeoutS * 1000,
+      onSettled: (handle, s) => {
+        const batchId = batchOf.get(handle);
+        batchOf.delete(handle);
+        if (s.outcome === 'released' && !kit.closing) {
+          // Said as it happens, for each batch: the run may have ended long before.
+          released++;
+          node.warn(kit.t('sf-collect.warnings.released', { batch: batchId ?? handle, seconds: ackTimeoutS }));
+          kit.status('yellow', 'dot', 'sf-collect.status.released', { released });
+        }
+        report();
+      },
+    });
+    let lastBatchAt: number | null = null;
+    let state = 'idle';
+    const report = () =>
+      ctx.reportSource({
+        id: node.id, name: config.name || 'sf-collect', kind: 'sf-collect', state, inFlight: window.inFlight,
+        settled: window.counts.settled, failed: window.counts.failed, released: window.counts.released, lastBatchAt,
+      });
+    report();
+    kit.onClose(() => {
+      window.close('the node was closed');
+      ctx.forgetSource(node.id);
+    });
+
     const execute = async (job: Job, signal: AbortSignal): Promise<void> => {
       const started = Date.now();
       const conn = org();
@@ -100,17 +146,36 @@ export default function register(RED: NodeAPI): void {
       // error (msg.s2s.runId) and whoever tallies the run can tie it to the batches already sent.
       const runId = randomUUID();
       job.runId = runId;
+      const acked = writerDownstream(RED, node.id);
+      const releasedBefore = released;
+      state = 'running';
       const summary = await runCollection(conn, plan, {
         runId,
         batchSize: settings.batchSize,
         signal,
         onProgress: progress,
         onBatch: async (batch) => {
+          let ack: string[] | undefined;
+          if (acked) {
+            if (window.inFlight >= inFlight) {
+              state = 'waiting for acknowledgements';
+              report();
+              kit.status('yellow', 'ring', 'sf-collect.status.waiting', { inFlight: window.inFlight });
+            }
+            ack = [await window.acquire(signal)];
+            state = 'running';
+          }
           // The reader only checks between calls; a batch read before close must not go out after it.
-          if (kit.closing || signal.aborted) throw closedError();
+          if (kit.closing || signal.aborted) {
+            if (ack) ctx.acks.settleAll(ack, 'released', 'the node was closed');
+            throw closedError();
+          }
           const out = RED.util.cloneMessage(base as NodeMessage) as NodeMessage & { s2s?: unknown; parts?: BatchParts & { parts?: unknown } };
           out.payload = batch.records;
-          out.s2s = batch.meta;
+          out.s2s = ack ? { ...batch.meta, ack } : batch.meta;
+          if (ack) batchOf.set(ack[0]!, batch.meta.batchId);
+          lastBatchAt = Date.now();
+          report();
           // As a core Split nests an incoming sequence, so that a Join restores it afterwards.
           out.parts = outerParts ? { ...batch.parts, parts: outerParts } : batch.parts;
           job.send([out, null]);
@@ -120,7 +185,14 @@ export default function register(RED: NodeAPI): void {
         },
       });
       if (kit.closing) throw closedError();
-      kit.status('green', 'dot', 'sf-collect.status.done', { records: count(summary.emitted), batches: count(summary.batches) });
+      state = 'idle';
+      report();
+      const releasedNow = released - releasedBefore;
+      if (releasedNow > 0) {
+        kit.status('yellow', 'dot', 'sf-collect.status.done-released', { records: count(summary.emitted), batches: count(summary.batches), released: releasedNow });
+      } else {
+        kit.status('green', 'dot', 'sf-collect.status.done', { records: count(summary.emitted), batches: count(summary.batches) });
+      }
       const payload = {
         runId: summary.runId,
         object: plan.rootObject,

@@ -8,6 +8,7 @@ import { testConnection } from '../../lib/salesforce/test-connection.js';
 import { adminRoute, HttpError } from '../shared/admin.js';
 import type { SfConnectionConfig, SfConnectionNode } from '../shared/connection.js';
 import { NodeKit } from '../shared/kit.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
 import { registerOrgRoutes } from '../shared/org-routes.js';
 import { CREDENTIALS, SECRET_KEYS } from './fields.js';
 
@@ -27,7 +28,11 @@ export default function register(RED: NodeAPI): void {
         this.warn(kit.t('sf-connection.errors.state', { name: settings.name, state: change.state, reason: change.failure?.message ?? '' }));
       }
     });
-    kit.onClose(() => org.close());
+    runtimeContext().addConnection(this.id, org);
+    kit.onClose(() => {
+      runtimeContext().forgetConnection(this.id, org);
+      return org.close();
+    });
   }
 
   RED.nodes.registerType('sf-connection', SfConnection as never, { credentials: CREDENTIALS });

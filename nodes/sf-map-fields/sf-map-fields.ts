@@ -7,6 +7,7 @@ import {
 import { OrgApi } from '../../lib/salesforce/org-api.js';
 import { readBatch } from '../../lib/sync/envelope.js';
 import { forCatch, localizedError } from '../shared/errors.js';
+import { settleAcks } from '../shared/acks.js';
 import { NodeKit } from '../shared/kit.js';
 import { SerialQueue } from '../shared/queue.js';
 import { registerAdminEndpoints } from './admin.js';
@@ -150,8 +151,17 @@ export default function register(RED: NodeAPI): void {
     // as it goes, so the queue is not bounded: refusing a batch here would only lose it.
     const queue = new SerialQueue<Job>({
       maxWaiting: Number.POSITIVE_INFINITY,
-      work: (job) => handle(job).catch((err: unknown) => job.done(forCatch(err, (err as { code?: string }).code === 'INVALID_BATCH' ? kit.t('sf-map-fields.errors.not-batch') : undefined))),
-      drop: (job) => job.done(localizedError(RED, 's2s.errors.closing', {}, 'CLOSED')),
+      work: (job) => handle(job).catch((err: unknown) => {
+        const failure = forCatch(err, (err as { code?: string }).code === 'INVALID_BATCH' ? kit.t('sf-map-fields.errors.not-batch') : undefined);
+        // The batch goes no further: its source need not wait for it to be written.
+        settleAcks(job.msg, 'failed', failure.message);
+        job.done(failure);
+      }),
+      drop: (job) => {
+        const failure = localizedError(RED, 's2s.errors.closing', {}, 'CLOSED');
+        settleAcks(job.msg, 'failed', failure.message);
+        job.done(failure);
+      },
       failed: (err) => node.error(err),
     });
     node.on('input', (msg, send, done) => queue.push({ msg, send, done }));

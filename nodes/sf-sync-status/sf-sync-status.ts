@@ -1,9 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { isPlaceholderOrgId, loginKeyOf } from '../../lib/connection/org-key.js';
 import {
-  LiveMetrics, buildStatusReport, chartPoints, csvFilename, deadLettersCsv, statusCsv, tableRows, writeSampleOf,
-  type StatusQuery, type StatusReport, type WriteSample,
+  buildStatusReport, chartPoints, csvFilename, deadLettersCsv, statusCsv, tableRows,
+  type StatusQuery, type StatusReport,
 } from '../../lib/status/index.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
+import { publishRuntime } from '../shared/runtime-publish.js';
 import { RunTally, type FinishedRun } from '../../lib/sync/run-tally.js';
 import { allOrgs } from '../shared/connection.js';
 import { localizedError } from '../shared/errors.js';
@@ -20,7 +22,7 @@ interface SyncStatusConfig extends NodeDef {
 }
 
 /** Topics that ask for a report; any other message is answered with the table unless it is part of a sync run. */
-const REPORT_TOPICS = new Set(['status', 'csv', 'dead-letters-csv', 'dashboard']);
+const REPORT_TOPICS = new Set(['status', 'csv', 'dead-letters-csv', 'dashboard', 'runtime']);
 /** A run not written after this long is reported as still running (an HTTP caller gets 504); it goes on. */
 const DEFAULT_RUN_TIMEOUT_S = 600;
 /** How often runs that take too long are looked for (each is reported once, as still running). */
@@ -37,7 +39,11 @@ export default function register(RED: NodeAPI): void {
     const windowHours = numberOr(config.windowHours, 24) > 0 ? numberOr(config.windowHours, 24) : 24;
     const object = (config.object ?? '').trim();
     const ledger = kit.ledger();
-    const live = new LiveMetrics();
+    // Write metrics come from the shared runtime context, where every sf-upsert-out of this
+    // Node-RED reports its writes: counted once however many status nodes look at them.
+    const ctx = runtimeContext();
+    const live = ctx.metrics;
+    publishRuntime(RED, node, (fn) => kit.onClose(fn));
     const runTimeoutS = numberOr(config.runTimeout, DEFAULT_RUN_TIMEOUT_S);
     const runs = new RunTally<Msg>({ timeoutMs: (runTimeoutS > 0 ? runTimeoutS : DEFAULT_RUN_TIMEOUT_S) * 1000 });
 
@@ -106,15 +112,6 @@ export default function register(RED: NodeAPI): void {
       ];
     };
 
-    /** Writes of other org pairs or objects than the filter's are not this node's to count. */
-    const mine = (s: WriteSample): boolean => {
-      const source = knownOrgId(config.sourceConnection);
-      const target = knownOrgId(config.targetConnection);
-      if (source && s.sourceOrg && s.sourceOrg !== source) return false;
-      if (target && s.targetOrg && s.targetOrg !== target) return false;
-      return !object || !s.object || s.object === object;
-    };
-
     /** Output 3: a finished run's report, on the message that started it (so an HTTP request gets its answer). */
     const runReport = (finished: FinishedRun<Msg>): NodeMessage => {
       const first = finished.first as Record<string, unknown>;
@@ -142,15 +139,6 @@ export default function register(RED: NodeAPI): void {
     node.on('input', (inMsg, send, done) => {
       const msg = inMsg as Msg;
       const topic = typeof msg.topic === 'string' ? msg.topic : '';
-      const sample = writeSampleOf(msg);
-      if (sample && mine(sample)) {
-        // A write that does not name its orgs is, as far as this node can tell, of the pair it filters on.
-        live.observe({
-          ...sample,
-          sourceOrg: sample.sourceOrg ?? knownOrgId(config.sourceConnection),
-          targetOrg: sample.targetOrg ?? knownOrgId(config.targetConnection),
-        });
-      }
       // Wired into a sync flow, every batch, summary and error arrives here: tallied, not answered.
       if (!REPORT_TOPICS.has(topic) && RunTally.concerns(msg)) {
         const finished = runs.observe(msg);
@@ -159,6 +147,11 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       const answer = async (): Promise<void> => {
+        if (topic === 'runtime') {
+          msg.payload = ctx.snapshot();
+          send([msg, null, null]);
+          return;
+        }
         if (topic === 'dashboard') {
           send([null, await dashboardMessages(), null]);
           return;

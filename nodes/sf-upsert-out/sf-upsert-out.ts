@@ -3,6 +3,10 @@ import { BatchWriter } from '../../lib/upsert/batch-writer.js';
 import { batchInput, replayRequest } from '../../lib/upsert/batch-input.js';
 import type { WriteMetrics, WriteReport } from '../../lib/upsert/index.js';
 import type { RecordResult } from '../../lib/sync/types.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
+import { writeSampleOf } from '../../lib/status/live-metrics.js';
+import { settleAcks } from '../shared/acks.js';
+import { publishRuntime } from '../shared/runtime-publish.js';
 import { forCatch, localizedError } from '../shared/errors.js';
 import { NodeKit, wholeNumber } from '../shared/kit.js';
 import { SerialQueue } from '../shared/queue.js';
@@ -34,6 +38,8 @@ export default function register(RED: NodeAPI): void {
     const kit = new NodeKit(RED, node);
     const org = kit.connection(config.connection);
     const ledger = kit.ledger();
+    const ctx = runtimeContext();
+    publishRuntime(RED, node, (fn) => kit.onClose(fn));
 
     const writer = org && new BatchWriter({
       target: org,
@@ -42,6 +48,7 @@ export default function register(RED: NodeAPI): void {
       retry: { maxAttempts: wholeNumber(config.maxAttempts, 5, 1, 20), baseMs: wholeNumber(config.baseDelayMs, 500, 0, 60_000) },
       // Retry waits end at once on close, so the batch in progress finishes within the close timeout.
       sleep: (ms) => kit.sleep(ms),
+      retryBoard: ctx.retries,
     });
     if (!org) kit.status('grey', 'ring', 's2s.connection.none');
 
@@ -53,6 +60,10 @@ export default function register(RED: NodeAPI): void {
       const s2s = { ...((job.msg as { s2s?: object }).s2s ?? {}), write: report.metrics };
       const msg = Object.assign(job.msg, { payload: report.results, s2s }, extra);
       const failures = report.results.filter((r: RecordResult) => r.outcome === 'failed' || r.outcome === 'dead-lettered');
+      // Every record has its result (written, unchanged or filed as a dead letter): the source may go on.
+      settleAcks(msg, 'settled');
+      const sample = writeSampleOf(msg);
+      if (sample) ctx.metrics.observe(sample);
       job.send([msg, failures.length ? { ...msg, payload: failures } : null]);
       reportStatus(report.metrics);
     };
@@ -101,14 +112,21 @@ export default function register(RED: NodeAPI): void {
           kit.status('red', 'ring', 'sf-upsert-out.status.batch-failed');
         }
         // Outside the try, so done() can never be called twice for one message.
-        if (failure) job.done(failure);
-        else job.done();
+        if (failure) {
+          settleAcks(job.msg, 'failed', failure.message);
+          job.done(failure);
+        } else {
+          job.done();
+        }
       },
       drop: async (job, why) => {
         const reason = why === 'busy'
           ? localizedError(RED, 'sf-upsert-out.errors.busy', { max: MAX_QUEUED }, 'BUSY')
           : localizedError(RED, 'sf-upsert-out.errors.closing', {}, 'STOPPED');
-        job.done(await refuse(job, why === 'busy' ? 'BUSY' : 'STOPPED', reason));
+        const err = await refuse(job, why === 'busy' ? 'BUSY' : 'STOPPED', reason);
+        // Filed as dead letters, the records are kept; otherwise the batch is not done with.
+        settleAcks(job.msg, /dead letters/.test(err.message) ? 'settled' : 'failed', err.message);
+        job.done(err);
       },
       failed: (err) => node.error(err),
     });

@@ -74,17 +74,11 @@ export interface PipelineOptions {
   /** A mapping document (or raw JSON text) per object instead of the template. */
   mappings?: Partial<Record<'Account' | 'Contact' | 'Opportunity', Mapping | string>>;
   upsert?: Record<string, unknown>;
-  /**
-   * Let one batch at a time from sf-collect into the mappers, the next when the last is written
-   * (a delay node as a queue, flushed from sf-upsert-out's output and the Catch), as the examples
-   * do: sf-collect does not wait for the writes, and sf-upsert-out refuses more than 20 waiting.
-   */
-  gate?: boolean;
 }
 
 /** Ids of the pipeline's nodes, for tests that poke at one. */
 export const P = {
-  collect: 'collect', gate: 'gate', next: 'next-batch', mapAccount: 'map-account', mapContact: 'map-contact', mapOpportunity: 'map-opportunity', upsert: 'upsert', status: 'status',
+  collect: 'collect', mapAccount: 'map-account', mapContact: 'map-contact', mapOpportunity: 'map-opportunity', upsert: 'upsert', status: 'status',
   summaries: 'out-summary', results: 'out-results', deadLetters: 'out-dead-letters', rejected: 'out-rejected', reports: 'out-reports', caught: 'out-caught',
 } as const;
 
@@ -108,15 +102,14 @@ export function pipelineFlow(urls: OrgUrls, options: PipelineOptions = {}): Arra
     {
       id: P.collect, type: 'sf-collect', z: 'tab', name: 'HQ accounts', connection: CONNECTION_IDS.hq, object: 'Account', mode: 'ids', where: '',
       depth: '2', parents: 'all', parentFields: '', children: 'Contacts, Opportunities', batchSize: '200', preview: false,
-      wires: [[options.gate ? P.gate : P.mapAccount], [P.summaries]], ...options.collect,
+      wires: [[P.mapAccount], [P.summaries]], ...options.collect,
     },
-    ...(options.gate ? gateNodes(P.mapAccount) : []),
     mapper(P.mapAccount, 'Account', P.mapContact),
     mapper(P.mapContact, 'Contact', P.mapOpportunity),
     mapper(P.mapOpportunity, 'Opportunity', P.upsert),
     {
       id: P.upsert, type: 'sf-upsert-out', z: 'tab', name: 'write to the subsidiary', connection: CONNECTION_IDS.subsidiary, maxInFlight: '2', maxAttempts: '5', baseDelayMs: '1',
-      wires: [[P.results, P.status, ...(options.gate ? [P.next] : [])], [P.deadLetters]], ...options.upsert,
+      wires: [[P.results, P.status], [P.deadLetters]], ...options.upsert,
     },
     {
       id: P.status, type: 'sf-sync-status', z: 'tab', name: 'sync status', interval: '0', windowHours: '24', sourceConnection: '', targetConnection: '', object: '',
@@ -127,27 +120,10 @@ export function pipelineFlow(urls: OrgUrls, options: PipelineOptions = {}): Arra
     { id: P.deadLetters, type: 'helper', z: 'tab' },
     { id: P.rejected, type: 'helper', z: 'tab' },
     { id: P.reports, type: 'helper', z: 'tab' },
-    { id: 'catch-all', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [[P.caught, ...(options.gate ? [P.next] : [])]] },
+    { id: 'catch-all', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [[P.caught]] },
     { id: P.caught, type: 'helper', z: 'tab' },
   ];
   return flow.map(at);
-}
-
-/**
- * The queue in front of the mappers: a delay node rate-limiting to one batch a minute, opened by
- * `{flush: 1}` whenever a batch is written or fails (an empty queue stays open for the next one).
- */
-function gateNodes(next: string): Array<Record<string, unknown>> {
-  return [
-    {
-      id: P.gate, type: 'delay', z: 'tab', name: 'one batch at a time', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '1', nbRateUnits: '1',
-      rateUnits: 'minute', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: false, allowrate: false, outputs: 1, wires: [[next]],
-    },
-    {
-      id: P.next, type: 'function', z: 'tab', name: 'next batch', func: 'return msg.s2s && msg.s2s.runId ? { flush: 1 } : null;', outputs: 1, timeout: 0,
-      noerr: 0, initialize: '', finalize: '', libs: [], wires: [[P.gate]],
-    },
-  ];
 }
 
 export interface Msg {

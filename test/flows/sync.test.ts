@@ -12,6 +12,7 @@ import { startDemoEmulator, type Emulator } from '../../emulator/index.js';
 import type { StoredRecord } from '../../emulator/store/types.js';
 import type { DeadLetter } from '../../lib/ledger/index.js';
 import { MAPPING_TEMPLATES, mappingTemplate } from '../../lib/mapping/index.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
 import type { StatusReport } from '../../lib/status/index.js';
 import { connectDirect } from '../support/emulator.js';
 import { helper, loadPipeline, outcomeCounts, P, until, type OrgUrls, type Pipeline, type PipelineOptions } from './support.js';
@@ -52,6 +53,8 @@ describe('sync flow: collect → map (Account, Contact, Opportunity) → upsert 
     }
     hqApi = connectDirect(emulator, 'hq');
     subsidiaryApi = connectDirect(emulator, 'subsidiary');
+    // The write figures count since the process started, as they do in Node-RED: from zero for each group here.
+    runtimeContext().metrics.reset();
     ledgerPath = path.join(dir, `ledger-${++counter}.sqlite`);
     helper.settings({ userDir: dir, sfLedgerPath: ledgerPath } as never);
     await new Promise<void>((resolve) => helper.startServer(resolve));
@@ -61,8 +64,8 @@ describe('sync flow: collect → map (Account, Contact, Opportunity) → upsert 
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   }
 
-  /** The pipeline as the examples wire it: the queue in front of the mappers, depth 5 from the leaf. */
-  const load = (options: PipelineOptions = {}) => loadPipeline(urls, { gate: true, collect: { depth: '5' }, ...options });
+  /** The pipeline as the examples wire it, depth 5 from the leaf. */
+  const load = (options: PipelineOptions = {}) => loadPipeline(urls, { collect: { depth: '5' }, ...options });
   const leafId = () => hq().snapshot('Account').find((r) => r.Name === LEAF)!.Id as string;
 
   /** What the sync of the leaf must bring: the chain up to the root, and the contacts and opportunities of each. */
@@ -282,27 +285,43 @@ describe('sync flow: collect → map (Account, Contact, Opportunity) → upsert 
     beforeEach(start);
     afterEach(stop);
 
-    // sf-collect sends batches as fast as it reads them, and sf-upsert-out keeps at most 20 waiting.
+    // sf-collect reads far faster than the slow subsidiary is written, and sf-upsert-out keeps at
+    // most 20 batches waiting: without acknowledgements the rest would be refused as busy.
     const wholeObject = { collect: { mode: 'all', depth: '1', batchSize: '4' } };
     const slowWrites = () => subsidiary().faults.add({ path: 'composite/sobjects', action: { type: 'latency', ms: 40 } });
 
-    it('writes every batch when the queue lets one at a time through, as the examples do', async () => {
-      const pipeline = await load({ ...wholeObject, gate: true });
+    /** The most batches sf-collect had out and unacknowledged at once while `during` ran. */
+    async function peakInFlight<T>(during: () => Promise<T>): Promise<{ peak: number; result: T }> {
+      let peak = 0;
+      const sample = setInterval(() => (peak = Math.max(peak, runtimeContext().source(P.collect)?.inFlight ?? 0)), 2);
+      try {
+        const result = await during();
+        return { peak, result };
+      } finally {
+        clearInterval(sample);
+      }
+    }
+
+    it('writes every batch with nothing in front of the mappers: sf-collect waits for the writer to acknowledge its batches', async () => {
+      const pipeline = await load(wholeObject);
       slowWrites();
-      const run = await pipeline.run(Date.now());
+      const { peak, result: run } = await peakInFlight(() => pipeline.run(Date.now()));
       expect(run.summary.batches).to.be.greaterThan(25);
       expect(run.errors).to.deep.equal([]);
       expect(run.results).to.have.length(run.summary.records);
       for (const object of ['Account', 'Contact', 'Opportunity']) expect(subsidiaryByHqId(object).size).to.equal(hq().snapshot(object).length);
+      // At most the window (In flight, 4 by default) was ever out unwritten, and the window was used.
+      expect(peak).to.be.within(2, 4);
+      expect(runtimeContext().source(P.collect)).to.deep.include({ inFlight: 0, settled: run.summary.batches, failed: 0, released: 0 });
     });
 
-    it('loses batches to "busy" refusals without it (why the examples have the queue)', async () => {
-      const pipeline = await load({ ...wholeObject, gate: false });
+    it('keeps to a window of one batch when In flight is 1', async () => {
+      const pipeline = await load({ collect: { ...wholeObject.collect, inFlight: '1' } });
       slowWrites();
-      const run = await pipeline.run(Date.now());
-      expect(run.errors.length).to.be.greaterThan(0);
-      expect(run.errors.every((e) => e.error!.source!.id === P.upsert && /busy/.test(e.error!.message))).to.equal(true);
-      expect(run.results.length).to.be.lessThan(run.summary.records);
+      const { peak, result: run } = await peakInFlight(() => pipeline.run(Date.now()));
+      expect(run.errors).to.deep.equal([]);
+      expect(run.results).to.have.length(run.summary.records);
+      expect(peak).to.equal(1);
     });
   });
 
@@ -341,6 +360,8 @@ describe('sync flow: collect → map (Account, Contact, Opportunity) → upsert 
       }
       expect(subsidiaryCalls() - calls, 'API calls to the subsidiary').to.equal(0);
       expect(subsidiary().snapshot('Account').filter((r) => r.HQ_Id__c === leafId())).to.deep.equal([]);
+      // The mapper failed each batch as a whole, which acknowledges it: sf-collect did not wait for a writer.
+      expect(runtimeContext().source(P.collect)).to.deep.include({ inFlight: 0, failed: run.summary.batches, settled: 0, released: 0 });
     });
 
     it('refuses a document that is not a mapping, or not JSON, with what is wrong', async () => {

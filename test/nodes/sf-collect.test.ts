@@ -3,12 +3,15 @@ import { createRequire } from 'node:module';
 import { DEMO_CREDENTIALS, startDemoEmulator, type Emulator } from '../../emulator/index.js';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import type { BatchMeta, SyncRecord } from '../../lib/sync/types.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
 import { hqConnection, idOf } from '../lib/collect/helpers.js';
 import { builtNode, helper, until } from '../support/node-red.js';
 
 const require = createRequire(__filename);
 const sfConnection = builtNode('sf-connection');
 const sfCollect = builtNode('sf-collect');
+const sfUpsertOut = builtNode('sf-upsert-out');
+const switchNode = require('@node-red/nodes/core/function/10-switch.js') as unknown;
 // The core Split/Join nodes: the Join rebuilds a run from msg.parts as a user's flow would.
 const splitJoin = require('@node-red/nodes/core/sequence/17-split.js') as unknown;
 
@@ -188,6 +191,9 @@ describe('sf-collect node', function () {
     expect(summary).to.include({ object: 'Account', records: 30, apiCalls: calls() - before });
     expect(io.batches.length).to.equal(summary.batches).and.to.be.greaterThan(5);
     for (const m of io.batches) expect((m.payload as unknown[]).length).to.be.at.most(7);
+    // No sf-upsert-out downstream: nothing would acknowledge the batches, so none carries a handle and none is waited for.
+    for (const m of io.batches) expect(m.s2s!.ack).to.equal(undefined);
+    expect(runtimeContext().source('c')).to.deep.include({ inFlight: 0, released: 0, state: 'idle' });
     // Depth 0 follows no lookups, but ParentId still orders the hierarchy within the object.
     expect(assertParentsFirst(io.batches)).to.equal(18);
     expect(io.joined[0]!.payload as unknown[]).to.have.length(30);
@@ -295,6 +301,36 @@ describe('sf-collect node', function () {
     const counts = Object.fromEntries(preview.objects.map((o) => [o.object, o.count]));
     expect((io.summaries[1]!.payload as Summary).objects).to.deep.equal(counts);
     expect(io.completed).to.have.length(2);
+  });
+
+  it('goes on without a batch no writer acknowledges once its Ack timeout runs out, and warns about each one', async function () {
+    this.timeout(40_000);
+    // One account and its contacts: two batches.
+    const id = await idOf(direct, 'Account', 'Altura San Francisco Plant');
+    const nodes = flow({ depth: '1', parents: 'none', children: 'Contacts', inFlight: '1', ackTimeout: '5' });
+    // A switch that lets nothing through stands between sf-collect and the writer.
+    (nodes.find((n) => n.id === 'c') as { wires: string[][] }).wires[0]!.push('drop-all');
+    nodes.push(
+      { id: 'drop-all', type: 'switch', z: 'tab', name: 'nothing passes', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'never', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, wires: [['writer']] } as never,
+      { id: 'writer', type: 'sf-upsert-out', z: 'tab', name: 'write', connection: 'conn', maxInFlight: '2', maxAttempts: '5', baseDelayMs: '1', wires: [[], []] } as never,
+    );
+    await helper.load([sfConnection, sfCollect, sfUpsertOut, splitJoin, switchNode] as never, nodes as never, creds);
+    const batches = received('batches');
+    const summaries = received('summary');
+    helper.getNode('c').receive({ payload: id } as never);
+    await until(() => batches.length === 1, 'the first batch');
+    expect(batches[0]!.s2s!.ack).to.have.length(1);
+    await sleep(1500);
+    expect(batches, 'the second batch waits for the first to be acknowledged').to.have.length(1);
+    expect(status()).to.deep.include({ fill: 'yellow', text: 'sf-collect.status.waiting' });
+    expect(runtimeContext().source('c')).to.deep.include({ inFlight: 1, state: 'waiting for acknowledgements' });
+    await until(() => batches.length === 2, 'the second batch once the first is released', 10_000);
+    const warnings = (helper.getNode('c') as unknown as { warn: { args: unknown[][] } }).warn.args.map((a) => String(a[0]));
+    expect(warnings.filter((w) => w.includes('sf-collect.warnings.released'))).to.have.length(1);
+    await until(() => summaries.length === 1, 'the run summary');
+    expect((summaries[0]!.payload as Summary).batches).to.equal(2);
+    await until(() => runtimeContext().source('c')?.released === 2, 'the second batch released as well', 10_000);
+    expect(status()).to.deep.include({ fill: 'yellow', text: 'sf-collect.status.released' });
   });
 
   it('runs one collection at a time, queues up to 10 more and refuses the next as busy', async () => {

@@ -6,6 +6,8 @@ import { parse } from 'csv-parse/sync';
 import type { Emulator } from '../../emulator/index.js';
 import { Ledger, RECORD_LEVEL } from '../../lib/ledger/index.js';
 import { STATUS_CSV_COLUMNS, type StatusChartPoint, type StatusReport, type StatusTableRow } from '../../lib/status/index.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
+import { writeSampleOf } from '../../lib/status/live-metrics.js';
 import { startTestEmulator, testOrgSpec } from '../support/emulator.js';
 import { builtNode, collect, helper, until } from '../support/node-red.js';
 
@@ -71,6 +73,7 @@ describe('sf-sync-status node', () => {
   };
 
   beforeEach((done) => {
+    runtimeContext().metrics.reset();
     ledgerPath = path.join(userDir, `ledger-${Date.now()}-${Math.random()}.sqlite`);
     helper.settings({ userDir, sfLedgerPath: ledgerPath } as never);
     helper.startServer(done);
@@ -176,24 +179,42 @@ describe('sf-sync-status node', () => {
     expect(reports).to.have.length(0);
   });
 
-  it('counts write metrics it is fed without answering them, and reports the API calls', async () => {
+  it('reports the writes every sf-upsert-out records in the shared runtime context, not the messages it is fed', async () => {
     fillLedger(standard);
     await helper.load(sfSyncStatus as never, flow());
     const reports = collect<Msg>('reports');
     const node = helper.getNode('st');
-    node.receive(written(200, 1) as never);
-    node.receive(written(50, 2, { topic: 'Account' }) as never);
+    const metrics = runtimeContext().metrics;
+    // What the writers of this Node-RED recorded (the built nodes and this test share one context).
+    metrics.observe(writeSampleOf(written(200, 1))!);
+    metrics.observe(writeSampleOf(written(50, 2))!);
+    // A write message wired into the status node is tallied for its run, not counted a second time.
+    node.receive(written(10, 1) as never);
     await pause(200);
-    expect(reports, 'write metrics are observed, not answered').to.have.length(0);
-    // A report topic on a message with metrics both counts it and answers.
-    node.receive(written(10, 1, { topic: 'status' }) as never);
+    expect(reports, 'write messages are tallied, not answered').to.have.length(0);
+    node.receive({ topic: 'status' } as never);
     await until(() => reports.length === 1, 'a report');
     const r = reports[0]!.payload as StatusReport;
-    expect(r.totals.apiCalls).to.equal(4);
-    expect(r.objects[0]!.apiCalls).to.equal(4);
-    expect(r.live).to.deep.include({ writes: 3, records: 260, apiCalls: 4 });
-    expect(r.live!.lastMinute.records).to.equal(260);
+    expect(r.totals.apiCalls).to.equal(3);
+    expect(r.objects[0]!.apiCalls).to.equal(3);
+    expect(r.live).to.deep.include({ writes: 2, records: 250, apiCalls: 3 });
+    expect(r.live!.lastMinute.records).to.equal(250);
     expect(r.live!.lastMinute.recordsPerSecond).to.be.greaterThan(0);
+  });
+
+  it('counts only the writes of the org pair and object it filters on', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow({ object: 'Account' }));
+    const reports = collect<Msg>('reports');
+    const metrics = runtimeContext().metrics;
+    metrics.observe(writeSampleOf(written(20, 1))!);
+    const contacts = written(7, 5);
+    contacts.s2s.object = 'Contact';
+    for (const r of contacts.payload) Object.assign(r, { object: 'Contact', targetObject: 'Contact' });
+    metrics.observe(writeSampleOf(contacts)!);
+    helper.getNode('st').receive({ topic: 'status' } as never);
+    await until(() => reports.length === 1, 'a report');
+    expect((reports[0]!.payload as StatusReport).live).to.deep.include({ writes: 1, records: 20, apiCalls: 1 });
   });
 
   it('sends one sync report on output 3 once every batch of a run is written, on the message that started the run', async () => {
@@ -284,6 +305,25 @@ describe('sf-sync-status node', () => {
       // Logging in is not an API call; nothing else was asked of either org.
       expect(emulator.org('alpha').limits.counts().total).to.equal(0);
       expect(emulator.org('beta').limits.counts().total).to.equal(0);
+    });
+
+    it('answers topic runtime with the snapshot of the shared runtime context, and keeps it in global context as orgbridge', async () => {
+      await helper.load([sfConnection, sfSyncStatus] as never, flow({}, [conn('connA', 'alpha')]), { connA: { clientSecret: 'a-secret-value' } });
+      const reports = collect<Msg>('reports');
+      runtimeContext().metrics.observe(writeSampleOf(written(3, 1))!);
+      helper.getNode('st').receive({ topic: 'runtime' } as never);
+      await until(() => reports.length === 1, 'the snapshot');
+      const snap = reports[0]!.payload as { connections: Array<{ id: string; name: string }>; metrics: { writes: number }; acks: { open: number }; retries: unknown[]; sources: unknown[] };
+      expect(snap.connections.map((c) => [c.id, c.name])).to.deep.equal([['connA', 'alpha']]);
+      expect(snap.metrics.writes).to.equal(1);
+      expect(snap.acks.open).to.equal(0);
+      expect(snap.retries).to.deep.equal([]);
+      expect(JSON.stringify(snap), 'no secret in the snapshot').not.to.include('a-secret-value');
+      // The same snapshot, as plain JSON, for function nodes and dashboards.
+      const global = helper.getNode('st').context().global;
+      await until(() => (global.get('orgbridge') as { metrics?: { writes: number } } | undefined)?.metrics?.writes === 1, 'the snapshot in global context', 4_000);
+      const stored = global.get('orgbridge') as object;
+      expect(JSON.parse(JSON.stringify(stored))).to.deep.equal(stored);
     });
   });
 });

@@ -3,6 +3,7 @@ import { OrgConnection } from '../../../lib/connection/org-connection.js';
 import { backoffDelay, DEFAULT_RETRY } from '../../../lib/upsert/index.js';
 import { realSleep } from '../../../lib/upsert/backoff.js';
 import type { SyncRecord } from '../../../lib/sync/types.js';
+import { RetryBoard, type RetryEntry } from '../../../lib/runtime/retry-board.js';
 import { settingsFor } from '../../support/connection.js';
 import { account, sourceIdOf, SOURCE_ORG } from './helpers.js';
 import { useWriterFixture } from './setup.js';
@@ -24,6 +25,24 @@ describe('RecordWriter retries and failures', () => {
     expect(f.waits).to.deep.equal([250, 500]);
     expect(f.emulator.org('alpha').snapshot('Account').map((r) => r.Industry)).to.deep.equal(['Retail', 'Retail', 'Retail']);
     expect(f.ledger.countDeadLetters()).to.equal(0);
+  });
+
+  it('shows the records it waits to retry on the retry board, with the next try and the last error, until the wait ends', async () => {
+    const records = [1, 2].map((n) => account(n));
+    const first = await f.writer.write(records);
+    for (const r of records) r.target!.fields.Industry = 'Retail';
+    f.emulator.org('alpha').faults.lockRecords([first[0]!.targetId!], 1);
+    const board = new RetryBoard();
+    const seen: RetryEntry[][] = [];
+    const writer = f.writerWith({ retryBoard: board, sleep: async () => void seen.push(board.list()) });
+    const [result] = await writer.write(records);
+    expect(result).to.include({ outcome: 'updated', attempts: 2 });
+    expect(seen).to.have.length(1);
+    expect(seen[0]!.map((e) => ({ ...e, nextTryAt: typeof e.nextTryAt }))).to.deep.equal([{
+      targetOrg: f.targetOrg, object: 'Account', records: 1, sourceIds: [sourceIdOf('Account', 1)], attempt: 2, maxAttempts: DEFAULT_RETRY.maxAttempts,
+      nextTryAt: 'number', lastError: { code: 'UNABLE_TO_LOCK_ROW', message: seen[0]![0]!.lastError.message },
+    }]);
+    expect(board.list(), 'gone once the retry is made').to.deep.equal([]);
   });
 
   it('retries a call answered 503 SERVER_UNAVAILABLE and recovers', async () => {
