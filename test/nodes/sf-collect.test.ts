@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DEMO_CREDENTIALS, startDemoEmulator, type Emulator } from '../../emulator/index.js';
 import type { OrgConnection } from '../../lib/connection/org-connection.js';
 import type { BatchMeta, SyncRecord } from '../../lib/sync/types.js';
@@ -86,9 +89,12 @@ describe('sf-collect node', function () {
     emulator = await startDemoEmulator();
   });
   after(() => emulator.stop());
+  // The writer of the acknowledgement test opens a ledger: in a temporary directory, not the checkout.
+  const userDir = mkdtempSync(path.join(tmpdir(), 's2s-collect-'));
   beforeEach((done) => {
     emulator.org('hq').reset();
     direct = hqConnection(emulator);
+    helper.settings({ userDir, sfLedgerPath: path.join(userDir, 'ledger.sqlite') } as never);
     helper.startServer(done);
   });
   afterEach(async () => {
