@@ -141,12 +141,13 @@ async function previewByDiscovery(reader: OrgApi, plan: CollectionPlan, samples:
 }
 
 /** The lookups of every planned object, numbered as the discovery numbers them. */
-function lookupRefs(plan: CollectionPlan): LookupRef[] {
+export function lookupRefs(plan: CollectionPlan): LookupRef[] {
   const index = new Map(plan.objects.map((o, i) => [o.name, i]));
   return plan.objects.flatMap((o, i) => o.lookups.map((lookup) => ({ object: i, lookup, targets: lookup.targets.map((t) => index.get(t)!) })));
 }
 
-function sampleRecord(row: QueryRow, plan: CollectionPlan, objectIndex: number, lookups: LookupRef[], orgId: string, own?: number[]): CollectedRecord {
+/** A full read's row of a planned object as a sync record, its references resolved by the plan (no deferrals). */
+export function sampleRecord(row: QueryRow, plan: CollectionPlan, objectIndex: number, lookups: LookupRef[], orgId: string, own?: number[]): CollectedRecord {
   delete row.attributes;
   const indices = own ?? lookups.flatMap((l, i) => (l.object === objectIndex ? [i] : []));
   return toSyncRecord(row, plan.objects[objectIndex]!, indices, {

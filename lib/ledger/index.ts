@@ -19,3 +19,4 @@ export { RECORD_LEVEL, SYNC_BUCKET_MS, bucketOf, type SyncCount, type SyncHistor
 export type { PendingReference } from './pending-references.js';
 export type { PendingCreate } from './pending-creates.js';
 export type { SyncBatch, WrittenRecord } from './sync-batch.js';
+export type { CdcCheckpoint } from './cdc-checkpoints.js';

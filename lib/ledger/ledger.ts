@@ -12,6 +12,7 @@ import type { DeadLetter, DeadLetterFilter, DeadLetterStatus, DeadLetterSummary,
 import type { SyncCount, SyncHistoryQuery, SyncHistoryRow, SyncTotals } from './sync-history.js';
 import type { PendingReference } from './pending-references.js';
 import type { PendingCreate } from './pending-creates.js';
+import { CdcCheckpointStore, type CdcCheckpoint } from './cdc-checkpoints.js';
 
 export interface LedgerOptions extends DatabaseOptions {
   /** The schema steps to apply; tests pass other lists, everything else uses the default. */
@@ -34,6 +35,7 @@ export class Ledger {
   private readonly recordMany: (samples: readonly AvailabilitySample[]) => void;
   private readonly linkKey: (loginKey: string, orgId: string, name: string, at: number) => void;
   private syncStores?: SyncStores;
+  private checkpointStore?: CdcCheckpointStore;
 
   private constructor(
     readonly path: string,
@@ -287,5 +289,26 @@ export class Ledger {
   /** Creates sent earlier whose outcome never reached the ledger. */
   pendingCreates(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, PendingCreate> {
     return this.sync.pendingCreates.many(sourceOrg, targetOrg, sourceIds);
+  }
+
+  // --- change capture (schema v3) ---
+
+  private get checkpoints(): CdcCheckpointStore {
+    return (this.checkpointStore ??= new CdcCheckpointStore(this.db));
+  }
+
+  /** Where a change-capture subscription of `orgId` on `channel` resumes, if it ran before. */
+  cdcCheckpoint(orgId: string, channel: string, name = ''): CdcCheckpoint | undefined {
+    return this.checkpoints.get(orgId, channel, name);
+  }
+
+  /** Moves a checkpoint forward (never back: a lower replay id is ignored). */
+  moveCdcCheckpoint(checkpoint: Omit<CdcCheckpoint, 'updatedAt'>, at: number = Date.now()): void {
+    this.checkpoints.put(checkpoint, at);
+  }
+
+  /** Forgets a checkpoint: the next start begins as a first one (after a catch-up read, or on request). */
+  clearCdcCheckpoint(orgId: string, channel: string, name = ''): boolean {
+    return this.checkpoints.remove(orgId, channel, name);
   }
 }

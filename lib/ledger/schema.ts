@@ -142,4 +142,23 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'change capture checkpoints',
+    up: `
+      -- Where each change-capture subscription resumes: the replay id up to which every event was
+      -- written (or dead-lettered), and the commit time of that event, which a catch-up read starts
+      -- from when the org no longer retains it. 'name' tells apart subscriptions of one org and
+      -- channel that feed different flows.
+      CREATE TABLE cdc_checkpoints (
+        org_id       TEXT    NOT NULL,
+        channel      TEXT    NOT NULL,
+        name         TEXT    NOT NULL DEFAULT '',
+        replay_id    INTEGER NOT NULL,
+        committed_at INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        PRIMARY KEY (org_id, channel, name)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -26,6 +26,8 @@ const origin = {
     replayId: { type: 'number', description: 'Change event replay id, for checkpointing' },
     changeOrigin: { type: 'string', description: 'The change event\'s changeOrigin, e.g. com/salesforce/api/rest/62.0;client=OrgBridge' },
     commitUser: { type: 'string', description: 'User who committed the change' },
+    transactionKey: { type: 'string', description: 'The change event\'s transaction key: changes committed together share it' },
+    sequenceNumber: { type: 'number', description: 'The change\'s place within its transaction, from 1' },
     via: { enum: ['collect', 'cdc', 'bulk', 'manual'], description: 'How the record entered the flow' },
   },
 };

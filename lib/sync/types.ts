@@ -21,6 +21,10 @@ export interface SyncOrigin {
   changeOrigin?: string;
   /** User who committed the change. */
   commitUser?: string;
+  /** CDC transaction key: changes committed together share it. */
+  transactionKey?: string;
+  /** CDC sequence number: the change's place within its transaction, from 1. */
+  sequenceNumber?: number;
   /** How the record entered the flow: `collect`, `cdc`, `bulk`. */
   via: 'collect' | 'cdc' | 'bulk' | 'manual';
 }

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { fieldOfHeaderName, isOwnChange, recordChanges, type ChangeType, type RecordChange } from '../../../lib/cdc/change-event.js';
+import { coalesce } from '../../../lib/cdc/coalesce.js';
+import { ReplayTracker } from '../../../lib/cdc/replay-tracker.js';
+
+const change = (recordId: string, changeType: ChangeType, replayId: number, changedFields: string[] = []): RecordChange => ({
+  object: 'Account', recordId, changeType, gap: false, changedFields, replayId, commitTimestamp: replayId * 10, changeOrigin: '', commitUser: '', transactionKey: '', sequenceNumber: 1,
+});
+
+describe('change capture pieces', () => {
+  describe('ReplayTracker', () => {
+    it('moves only over a contiguous run of finished events, with the commit time of the last', () => {
+      const t = new ReplayTracker(-1);
+      for (const id of [5, 6, 9]) t.received(id, id * 100);
+      expect(t.finish([6, 9])).to.equal(undefined);
+      expect(t.checkpoint).to.equal(-1);
+      expect(t.finish([5])).to.deep.equal({ replayId: 9, commitTimestamp: 900 });
+      expect(t.open).to.equal(0);
+    });
+
+    it('knows an event behind its checkpoint or received already as not new', () => {
+      const t = new ReplayTracker(10);
+      expect(t.isNew(10)).to.equal(false);
+      expect(t.isNew(11)).to.equal(true);
+      t.received(11);
+      expect(t.isNew(11)).to.equal(false);
+      t.received(11);
+      expect(t.open).to.equal(1);
+    });
+  });
+
+  describe('coalesce', () => {
+    it('merges one record\'s changes: a create stays a create, fields are merged, every replay id is kept', () => {
+      const out = coalesce([change('a', 'CREATE', 1), change('b', 'UPDATE', 2, ['Phone']), change('a', 'UPDATE', 3, ['Name']), change('b', 'UPDATE', 4, ['Industry'])]);
+      expect(out.map((c) => [c.recordId, c.changeType, c.changedFields, c.replayIds, c.merged])).to.deep.equal([
+        ['a', 'CREATE', ['Name'], [1, 3], 2],
+        ['b', 'UPDATE', ['Phone', 'Industry'], [2, 4], 2],
+      ]);
+    });
+
+    it('lets a delete win, and an undelete after it bring the record back', () => {
+      expect(coalesce([change('a', 'UPDATE', 1), change('a', 'DELETE', 2)]).map((c) => c.changeType)).to.deep.equal(['DELETE']);
+      expect(coalesce([change('a', 'DELETE', 1), change('a', 'UNDELETE', 2), change('a', 'UPDATE', 3)]).map((c) => c.changeType)).to.deep.equal(['UNDELETE']);
+      expect(coalesce([change('a', 'DELETE', 1), change('a', 'UPDATE', 2)]).map((c) => c.changeType)).to.deep.equal(['DELETE']);
+    });
+  });
+
+  describe('change events', () => {
+    it('names compound parts by their fields', () => {
+      expect(['Name.FirstName', 'BillingAddress.City', 'MailingAddress.PostalCode', 'Industry'].map(fieldOfHeaderName))
+        .to.deep.equal(['FirstName', 'BillingCity', 'MailingPostalCode', 'Industry']);
+    });
+
+    it('recognises OrgBridge\'s own client in the change origin, and nothing else', () => {
+      expect(isOwnChange('com/salesforce/api/rest/62.0;client=OrgBridge', 'OrgBridge')).to.equal(true);
+      expect(isOwnChange('com/salesforce/api/rest/62.0;client=OrgBridgeX', 'OrgBridge')).to.equal(false);
+      expect(isOwnChange('com/salesforce/api/rest/62.0', 'OrgBridge')).to.equal(false);
+      expect(isOwnChange('', 'OrgBridge')).to.equal(false);
+    });
+
+    it('turns one event into a change per record; a gap event says it is one', () => {
+      const m = {
+        payload: { ChangeEventHeader: { entityName: 'Account', recordIds: ['001A', '001B'], changeType: 'GAP_UPDATE', changedFields: ['Name.LastName'], commitTimestamp: 5 } },
+        event: { replayId: 42 },
+      };
+      expect(recordChanges(m).map((c) => [c.recordId, c.changeType, c.gap, c.changedFields, c.replayId])).to.deep.equal([
+        ['001A', 'UPDATE', true, ['LastName'], 42],
+        ['001B', 'UPDATE', true, ['LastName'], 42],
+      ]);
+    });
+  });
+});
