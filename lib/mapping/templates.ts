@@ -96,7 +96,8 @@ const contact: Mapping = {
     {
       target: 'Language__c',
       expression:
-        "$lookup({'Germany': 'German', 'Austria': 'German', 'Switzerland': 'German', 'France': 'French', 'Belgium': 'French', 'Spain': 'Spanish', 'Mexico': 'Spanish', 'Netherlands': 'Dutch'}, MailingCountry)",
+        // A contact without a mailing country gets the default ($lookup refuses an empty key).
+        "MailingCountry ? $lookup({'Germany': 'German', 'Austria': 'German', 'Switzerland': 'German', 'France': 'French', 'Belgium': 'French', 'Spain': 'Spanish', 'Mexico': 'Spanish', 'Netherlands': 'Dutch'}, MailingCountry)",
       default: 'English',
     },
   ],

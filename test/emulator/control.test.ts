@@ -171,4 +171,14 @@ describe('emulator control API and fault injection', () => {
     expect((await conn.sobject('Account').retrieve(id)).Name).to.equal('bin');
     expect((await conn.sobject('Contact').retrieve(contact.id)).AccountId).to.equal(id);
   });
+
+  it('changes records as a person in the UI would, and refuses an edit without Ids', async () => {
+    const { id } = (await conn.sobject('Account').create({ Name: 'edited in the UI' })) as { id: string };
+    const r = await control(emulator, 'POST', '/orgs/alpha/edit', { object: 'Account', records: [{ Id: id, Phone: '555-0111' }] });
+    expect(r.status).to.equal(200);
+    expect((await conn.sobject('Account').retrieve(id)).Phone).to.equal('555-0111');
+    const bad = await control(emulator, 'POST', '/orgs/alpha/edit', { object: 'Account', records: [{ Phone: 'x' }] });
+    expect(bad.status).to.equal(400);
+    expect(JSON.stringify(bad.body)).to.match(/edit needs/);
+  });
 });

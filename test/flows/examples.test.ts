@@ -17,35 +17,9 @@ import { MAPPING_TEMPLATES } from '../../lib/mapping/index.js';
 import type { RunReport } from '../../lib/sync/run-tally.js';
 import type { RecordResult } from '../../lib/sync/types.js';
 import { connectDirect } from '../support/emulator.js';
-import { ALL_NODES, CREDENTIALS, connectionNode, helper, until, type Msg, type OrgName, type OrgUrls } from './support.js';
+import { ALL_NODES, CREDENTIALS, EXAMPLES, deployable, helper, readExample, until, type FlowNode, type Msg } from './support.js';
 
-const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 const SYNC_EXAMPLES = ['03 Sync one account with its related records', '04 Sync records on request over HTTP', '05 Resync a whole object', '06 Review and retry dead letters'];
-
-type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string };
-
-function readExample(name: string): FlowNode[] {
-  return JSON.parse(readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8')) as FlowNode[];
-}
-
-/** The examples as one deployment: a tab each, the shared connections once, debug nodes as helpers. */
-function deployable(names: string[], urls: OrgUrls, overrides: Record<string, Record<string, unknown>>): FlowNode[] {
-  const flows: FlowNode[] = [];
-  const seen = new Set<string>();
-  for (const name of names) {
-    const nodes = readExample(name);
-    const tab = nodes.find((n) => n.z)!.z!;
-    flows.push({ id: tab, type: 'tab', label: name });
-    for (const n of nodes) {
-      if (seen.has(n.id)) continue;
-      seen.add(n.id);
-      if (n.type === 'sf-connection') flows.push(connectionNode(n.id === 'sf-conn-hq' ? 'hq' : ('subsidiary' as OrgName), urls) as FlowNode);
-      else if (n.type === 'debug') flows.push({ id: n.id, type: 'helper', z: n.z, name: n.name, x: n.x, y: n.y, wires: [] });
-      else flows.push({ ...n, ...overrides[n.id] });
-    }
-  }
-  return flows;
-}
 
 /** The last status a node showed (the helper spies on every node's status calls). */
 function lastStatus(id: string): { fill?: string; text?: string } | undefined {

@@ -7,7 +7,9 @@
  * The flow only needs the orgs' instance URLs, so a child process (the crash test) builds the
  * same flow against the parent's emulator.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { DEMO_CREDENTIALS } from '../../emulator/data/demo-orgs.js';
 import type { Mapping } from '../../lib/mapping/index.js';
 import type { BatchMeta, RecordResult, SyncRecord } from '../../lib/sync/types.js';
@@ -19,7 +21,7 @@ const require = createRequire(__filename);
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
 
 /** Every node the package registers, from dist/ (the tests run what ships). */
-export const PACKAGE_NODES = ['sf-connection', 'sf-health-check', 'sf-collect', 'sf-map-fields', 'sf-upsert-out', 'sf-sync-status'].map(builtNode);
+export const PACKAGE_NODES = ['sf-connection', 'sf-health-check', 'sf-cdc-in', 'sf-collect', 'sf-map-fields', 'sf-upsert-out', 'sf-sync-status'].map(builtNode);
 
 /** Core nodes the example flows use (catch, status and complete come with the helper). */
 export const CORE_NODES = [
@@ -227,3 +229,30 @@ export function outcomeCounts(results: readonly RecordResult[]): Record<string, 
 }
 
 export { helper };
+
+export const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string };
+
+export function readExample(name: string): FlowNode[] {
+  return JSON.parse(readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8')) as FlowNode[];
+}
+
+/** The examples as one deployment: a tab each, the shared connections once, debug nodes as helpers. */
+export function deployable(names: string[], urls: OrgUrls, overrides: Record<string, Record<string, unknown>>): FlowNode[] {
+  const flows: FlowNode[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    const nodes = readExample(name);
+    const tab = nodes.find((n) => n.z)!.z!;
+    flows.push({ id: tab, type: 'tab', label: name });
+    for (const n of nodes) {
+      if (seen.has(n.id)) continue;
+      seen.add(n.id);
+      if (n.type === 'sf-connection') flows.push(connectionNode(n.id === 'sf-conn-hq' ? 'hq' : ('subsidiary' as OrgName), urls) as FlowNode);
+      else if (n.type === 'debug') flows.push({ id: n.id, type: 'helper', z: n.z, name: n.name, x: n.x, y: n.y, wires: [] });
+      else flows.push({ ...n, ...overrides[n.id] });
+    }
+  }
+  return flows;
+}

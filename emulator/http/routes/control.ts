@@ -123,6 +123,21 @@ export const controlRoutes: RouteModule = {
       ctx.sendJson(200, { seconds: body.seconds });
     });
 
+    // Changes as a person makes them in the org's UI (no API client in the change origin): what a
+    // demo or a test needs to show a change that is not OrgBridge's own arriving elsewhere.
+    router.post(`${BASE}/orgs/:org/edit`, async (ctx) => {
+      const org = orgOf(emulator, ctx);
+      const body = await jsonBody<{ object?: string; records?: Array<Record<string, unknown>> }>(ctx);
+      if (!body.object || !Array.isArray(body.records) || !body.records.every((r) => typeof r?.Id === 'string')) {
+        throw bad('edit needs {"object": "Account", "records": [{"Id": "001...", "Phone": "..."}]}');
+      }
+      const user = [...org.users.values()][0]!;
+      org.transaction({ userId: user.id, api: 'ui', apiVersion: '65.0' }, (tx) =>
+        body.records!.forEach(({ Id, ...fields }) => tx.update(body.object!, Id as string, fields)),
+      );
+      ctx.sendJson(200, { object: body.object, updated: body.records.map((r) => r.Id) });
+    });
+
     router.post(`${BASE}/orgs/:org/undelete`, async (ctx) => {
       const org = orgOf(emulator, ctx);
       const body = await jsonBody<{ ids?: string[] }>(ctx);

@@ -108,6 +108,13 @@ describe('applyMapping', () => {
       expect(new Set(r.mapped.map((m) => m.target!.fields.Language__c))).to.include.members(['German', 'Spanish', 'English']);
     });
 
+    it('gives a contact without a mailing country the default language instead of rejecting it', async () => {
+      const contact = { ...d.hqRecords.Contact[0]!, fields: { ...d.hqRecords.Contact[0]!.fields, MailingCountry: null } };
+      const r = await applyMapping(compileTemplate('Contact'), [contact]);
+      expect(r.rejected).to.deep.equal([]);
+      expect(r.mapped[0]!.target!.fields.Language__c).to.equal('English');
+    });
+
     it('maps every HQ opportunity with its term and account reference', async () => {
       const r = await applyMapping(compileTemplate('Opportunity'), d.hqRecords.Opportunity);
       expect(r.rejected).to.deep.equal([]);

@@ -1,0 +1,69 @@
+/**
+ * The settings of a change-capture node, checked: what the admin typed in the dialog, as the
+ * engine takes it, or the problems in words.
+ */
+import { CHANGE_TYPES, changeEventChannel, type ChangeType } from './change-event.js';
+
+export interface CdcSettingsInput {
+  objects?: unknown;
+  channel?: unknown;
+  create?: unknown;
+  update?: unknown;
+  delete?: unknown;
+  undelete?: unknown;
+  fields?: unknown;
+  start?: unknown;
+  checkpointName?: unknown;
+}
+
+export interface CdcSettings {
+  objects: string[];
+  channels: string[];
+  changeTypes: Set<ChangeType>;
+  watchedFields: Map<string, Set<string>>;
+  firstStart: -1 | -2;
+  checkpointName: string;
+}
+
+const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const CHANNEL = /^\/data\/[A-Za-z][A-Za-z0-9_]*$/;
+
+const list = (v: unknown) => String(v ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+const on = (v: unknown, fallback: boolean) => (v === undefined || v === '' ? fallback : v === true || v === 'true');
+
+export function cdcSettings(input: CdcSettingsInput): { settings: CdcSettings; problems: string[] } {
+  const problems: string[] = [];
+  const objects = [...new Set(list(input.objects))];
+  if (!objects.length) problems.push('Objects: name at least one object whose changes to capture, e.g. Account, Contact');
+  for (const o of objects) if (!API_NAME.test(o)) problems.push(`Objects: '${o}' is not an object API name`);
+  const channel = String(input.channel ?? '').trim();
+  if (channel && !CHANNEL.test(channel)) problems.push(`Channel: '${channel}' is not a change event channel (/data/ChangeEvents, /data/AccountChangeEvent or a custom /data/…__chn channel)`);
+  const changeTypes = new Set<ChangeType>(CHANGE_TYPES.filter((t) => on(input[t.toLowerCase() as 'create'], true)));
+  if (!changeTypes.size) problems.push('Changes: choose at least one of create, update, delete and undelete');
+  const watchedFields = new Map<string, Set<string>>();
+  for (const f of list(input.fields)) {
+    const [object, field] = f.includes('.') ? f.split('.', 2) as [string, string] : [undefined, f];
+    if (!API_NAME.test(field) || (object !== undefined && !API_NAME.test(object))) {
+      problems.push(`Fields: '${f}' is not a field API name (Industry, or Account.Industry for one object's)`);
+      continue;
+    }
+    for (const o of object ? [object] : objects) {
+      const set = watchedFields.get(o) ?? new Set<string>();
+      set.add(field);
+      watchedFields.set(o, set);
+    }
+  }
+  const start = String(input.start ?? 'new');
+  if (start !== 'new' && start !== 'retained') problems.push(`Start: '${start}' is neither new (changes from now on) nor retained (every change the org still holds)`);
+  return {
+    settings: {
+      objects,
+      channels: channel ? [channel] : objects.map(changeEventChannel),
+      changeTypes,
+      watchedFields,
+      firstStart: start === 'retained' ? -2 : -1,
+      checkpointName: String(input.checkpointName ?? '').trim(),
+    },
+    problems,
+  };
+}

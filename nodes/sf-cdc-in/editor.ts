@@ -1,0 +1,48 @@
+interface CdcEditorNode {
+  name: string;
+  objects: string;
+  channel: string;
+  _(key: string, args?: Record<string, unknown>): string;
+}
+
+// The runtime (lib/cdc/settings.ts) has the last word; these only catch typos in the dialog.
+const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const FIELD = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?$/;
+const names = (text: string) => String(text ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+
+function wholeNumberIn(v: string, min: number, max: number): boolean {
+  const t = String(v ?? '').trim();
+  if (!t) return true;
+  const n = Number(t);
+  return Number.isInteger(n) && n >= min && n <= max;
+}
+
+RED.nodes.registerType('sf-cdc-in', {
+  category: 'salesforce sync',
+  color: '#C0DEED',
+  icon: 'orgbridge-cdc.svg',
+  inputs: 0,
+  outputs: 2,
+  defaults: {
+    name: { value: '' },
+    connection: { value: '', type: 'sf-connection', required: true },
+    objects: { value: 'Account', required: true, validate: (v: string) => names(v).length > 0 && names(v).every((n) => API_NAME.test(n)) },
+    channel: { value: '', validate: (v: string) => !String(v ?? '').trim() || /^\/data\/[A-Za-z][A-Za-z0-9_]*$/.test(String(v).trim()) },
+    create: { value: true },
+    update: { value: true },
+    delete: { value: true },
+    undelete: { value: true },
+    fields: { value: '', validate: (v: string) => names(v).every((n) => FIELD.test(n)) },
+    start: { value: 'new' },
+    checkpointName: { value: '' },
+    batchSize: { value: '200', validate: (v: string) => wholeNumberIn(v, 1, 2000) },
+    windowMs: { value: '500', validate: (v: string) => wholeNumberIn(v, 0, 60000) },
+    inFlight: { value: '4', validate: (v: string) => wholeNumberIn(v, 1, 20) },
+    ackTimeout: { value: '300', validate: (v: string) => wholeNumberIn(v, 5, 3600) },
+  },
+  outputLabels: ['changed records (SyncRecord[])', 'replay, gap and connection events'],
+  paletteLabel: 'change capture',
+  label: function (this: CdcEditorNode) {
+    return this.name || (this.objects ? `changes of ${names(this.objects).join(', ')}` : 'change capture');
+  },
+});

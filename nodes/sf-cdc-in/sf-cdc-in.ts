@@ -1,0 +1,137 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { CdcSource, type CdcProblem } from '../../lib/cdc/cdc-source.js';
+import { cdcSettings } from '../../lib/cdc/settings.js';
+import { runtimeContext } from '../../lib/runtime/context.js';
+import { OrgApi } from '../../lib/salesforce/org-api.js';
+import { writerDownstream } from '../shared/acks.js';
+import { localizedError } from '../shared/errors.js';
+import { NodeKit, wholeNumber } from '../shared/kit.js';
+import { publishRuntime } from '../shared/runtime-publish.js';
+
+interface CdcConfig extends NodeDef {
+  connection: string;
+  objects: string;
+  channel: string;
+  create: boolean | string;
+  update: boolean | string;
+  delete: boolean | string;
+  undelete: boolean | string;
+  fields: string;
+  start: string;
+  checkpointName: string;
+  batchSize: string | number;
+  windowMs: string | number;
+  inFlight: string | number;
+  ackTimeout: string | number;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+export default function register(RED: NodeAPI): void {
+  function SfCdcIn(this: Node, config: CdcConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const kit = new NodeKit(RED, node);
+    const ctx = runtimeContext();
+    publishRuntime(RED, node, (fn) => kit.onClose(fn));
+    const { settings, problems } = cdcSettings(config);
+    if (problems.length) {
+      kit.status('red', 'ring', 'sf-cdc-in.status.config');
+      node.error(localizedError(RED, 'sf-cdc-in.errors.config', { problems: problems.join('; ') }, 'INVALID_CONFIGURATION'));
+      return;
+    }
+    const org = kit.connection(config.connection);
+    if (!org) {
+      kit.status('red', 'ring', 's2s.connection.none');
+      node.error(localizedError(RED, 's2s.errors.no-connection', {}, 'NO_CONNECTION'));
+      return;
+    }
+    const ledger = kit.ledger();
+    let source: CdcSource | undefined;
+    let state = 'starting';
+
+    const report = () => {
+      if (!source) return;
+      const c = source.counts;
+      ctx.reportSource({
+        id: node.id, name: config.name || 'sf-cdc-in', kind: 'sf-cdc-in', state, inFlight: source.window.inFlight,
+        settled: source.window.counts.settled, failed: source.window.counts.failed, released: source.window.counts.released,
+        lastBatchAt: null, detail: { counts: { ...c }, channels: source.channelStates() },
+      });
+    };
+    const showStatus = () => {
+      if (!source || kit.closing) return;
+      const channels = source.channelStates();
+      const c = source.counts;
+      if (channels.some((ch) => ch.catchingUp)) {
+        state = 'catching up';
+        kit.status('yellow', 'dot', 'sf-cdc-in.status.catching-up', { records: count(c.records) });
+      } else if (channels.some((ch) => ch.state === 'down' || ch.state === 'renewing' || ch.state === 'connecting')) {
+        const ch = channels.find((x) => x.state !== 'connected')!;
+        state = ch.state;
+        kit.status('yellow', 'ring', `sf-cdc-in.status.${ch.state}`, { channel: ch.channel });
+      } else if (channels.every((ch) => ch.state === 'stopped')) {
+        state = 'stopped';
+        kit.status('red', 'ring', 'sf-cdc-in.status.stopped');
+      } else if (source.held) {
+        state = 'checkpoint held';
+        kit.status('red', 'dot', 'sf-cdc-in.status.held', { records: count(c.records) });
+      } else {
+        state = 'listening';
+        kit.status('green', 'dot', 'sf-cdc-in.status.listening', { records: count(c.records), echoes: count(c.echoes), channels: channels.length });
+      }
+      report();
+    };
+    let statusTimer: NodeJS.Timeout | undefined;
+    // Status at most every half second: a busy stream changes the figures with every event.
+    const changed = () => {
+      statusTimer ??= setTimeout(() => {
+        statusTimer = undefined;
+        showStatus();
+      }, 500);
+      statusTimer.unref?.();
+    };
+
+    const problem = (p: CdcProblem) => {
+      const msg = { topic: p.code, payload: { ...p, node: config.name || node.id } } as NodeMessage;
+      node.send([null, msg]);
+      if (p.severity === 'error') node.error(localizedError(RED, 'sf-cdc-in.errors.problem', { message: p.message }, p.code), msg);
+      else node.warn(p.message);
+      changed();
+    };
+
+    // Once the flows have started: the wires tell whether a writer will acknowledge the batches.
+    const startTimer = setTimeout(() => {
+      if (kit.closing) return;
+      source = new CdcSource({
+        org, api: new OrgApi(org), ledger, acks: ctx.acks, owner: node.id, ...settings,
+        batchSize: wholeNumber(config.batchSize, 200, 1, 2000),
+        windowMs: wholeNumber(config.windowMs, 500, 0, 60_000),
+        inFlight: wholeNumber(config.inFlight, 4, 1, 20),
+        ackTimeoutMs: wholeNumber(config.ackTimeout, 300, 5, 3600) * 1000,
+        acked: writerDownstream(RED, node.id),
+        echoClient: org.settings.callOptionsClient,
+        send: ({ records, meta }) => node.send([{ topic: meta.object, payload: records, s2s: meta } as NodeMessage, null]),
+        onProblem: problem,
+        onChange: changed,
+      });
+      kit.status('grey', 'ring', 'sf-cdc-in.status.connecting', { channel: settings.channels.join(', ') });
+      source.start().then(showStatus, (err: Error) => {
+        if (kit.closing) return;
+        state = 'failed';
+        kit.status('red', 'ring', 'sf-cdc-in.status.failed', { reason: org.mask(err.message) });
+        node.error(localizedError(RED, 'sf-cdc-in.errors.start', { reason: org.mask(err.message) }, 'START_FAILED'));
+        // Try again later: the org may be down at deploy.
+        kit.after(30_000, () => void source?.start().then(showStatus, () => undefined));
+      });
+    }, 0);
+    kit.onClose(async () => {
+      clearTimeout(startTimer);
+      if (statusTimer) clearTimeout(statusTimer);
+      ctx.forgetSource(node.id);
+      await source?.stop();
+    });
+  }
+
+  RED.nodes.registerType('sf-cdc-in', SfCdcIn as never);
+}
