@@ -13,7 +13,7 @@ import { Ledger } from '../../lib/ledger/index.js';
 import { runtimeContext } from '../../lib/runtime/context.js';
 import type { RecordResult } from '../../lib/sync/types.js';
 import { connectDirect, control } from '../support/emulator.js';
-import { ALL_NODES, CONNECTION_IDS, CREDENTIALS, connectionNode, helper, received, until, type Msg, type OrgUrls } from './support.js';
+import { ALL_NODES, CREDENTIALS, cdcPipelineFlow, helper, received, until, type Msg, type OrgUrls } from './support.js';
 
 describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
   this.timeout(60_000);
@@ -49,39 +49,8 @@ describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   });
 
-  const flow = () => {
-    let y = 0;
-    const at = (n: Record<string, unknown>) => (n.z ? { x: 100, y: (y += 40), ...n } : n);
-    const mapper = (id: string, object: string, next: string) => ({
-      id, type: 'sf-map-fields', z: 'tab', name: `${object} mapping`, source: CONNECTION_IDS.hq, target: CONNECTION_IDS.subsidiary, template: object, mapping: '', wires: [[next], ['rejected']],
-    });
-    return [
-      { id: 'tab', type: 'tab', label: 'continuous' },
-      connectionNode('hq', urls),
-      connectionNode('subsidiary', urls),
-      {
-        id: 'cdc', type: 'sf-cdc-in', z: 'tab', name: 'HQ changes', connection: CONNECTION_IDS.hq, objects: 'Account, Contact, Opportunity', channel: '',
-        create: true, update: true, delete: true, undelete: true, fields: '', start: 'new', checkpointName: '', batchSize: '200', windowMs: '200', inFlight: '4', ackTimeout: '300',
-        wires: [['map-account'], ['events']],
-      },
-      mapper('map-account', 'Account', 'map-contact'),
-      mapper('map-contact', 'Contact', 'map-opportunity'),
-      mapper('map-opportunity', 'Opportunity', 'upsert'),
-      {
-        id: 'upsert', type: 'sf-upsert-out', z: 'tab', name: 'write to the subsidiary', connection: CONNECTION_IDS.subsidiary, maxInFlight: '2', maxAttempts: '5', baseDelayMs: '1',
-        wires: [['results'], ['dead-letters']],
-      },
-      { id: 'results', type: 'helper', z: 'tab' },
-      { id: 'dead-letters', type: 'helper', z: 'tab' },
-      { id: 'rejected', type: 'helper', z: 'tab' },
-      { id: 'events', type: 'helper', z: 'tab' },
-      { id: 'catch-all', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 'tab' },
-    ].map(at);
-  };
-
   async function load() {
-    await helper.load(ALL_NODES as never, flow() as never, CREDENTIALS);
+    await helper.load(ALL_NODES as never, cdcPipelineFlow(urls) as never, CREDENTIALS);
     const io = { results: received('results'), caught: received('caught'), events: received('events'), rejected: received('rejected') };
     await until(() => runtimeContext().source('cdc')?.state === 'listening', 'sf-cdc-in to listen', 20_000);
     return io;

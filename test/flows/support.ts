@@ -256,3 +256,39 @@ export function deployable(names: string[], urls: OrgUrls, overrides: Record<str
   }
   return flows;
 }
+
+/**
+ * Continuous sync: sf-cdc-in on HQ (Account, Contact, Opportunity) → the three mappings →
+ * sf-upsert-out into the subsidiary, with helpers `results`, `dead-letters`, `rejected`, `events`
+ * and `caught`.
+ */
+export function cdcPipelineFlow(urls: OrgUrls, cdc: Record<string, unknown> = {}): Array<Record<string, unknown>> {
+  let y = 0;
+  const at = (n: Record<string, unknown>) => (n.z ? { x: 100, y: (y += 40), ...n } : n);
+  const mapper = (id: string, object: string, next: string) => ({
+    id, type: 'sf-map-fields', z: 'tab', name: `${object} mapping`, source: CONNECTION_IDS.hq, target: CONNECTION_IDS.subsidiary, template: object, mapping: '', wires: [[next], ['rejected']],
+  });
+  return [
+    { id: 'tab', type: 'tab', label: 'continuous' },
+    connectionNode('hq', urls),
+    connectionNode('subsidiary', urls),
+    {
+      id: 'cdc', type: 'sf-cdc-in', z: 'tab', name: 'HQ changes', connection: CONNECTION_IDS.hq, objects: 'Account, Contact, Opportunity', channel: '',
+      create: true, update: true, delete: true, undelete: true, fields: '', start: 'new', checkpointName: '', batchSize: '200', windowMs: '200', inFlight: '4', ackTimeout: '300',
+      wires: [['map-account'], ['events']], ...cdc,
+    },
+    mapper('map-account', 'Account', 'map-contact'),
+    mapper('map-contact', 'Contact', 'map-opportunity'),
+    mapper('map-opportunity', 'Opportunity', 'upsert'),
+    {
+      id: 'upsert', type: 'sf-upsert-out', z: 'tab', name: 'write to the subsidiary', connection: CONNECTION_IDS.subsidiary, maxInFlight: '2', maxAttempts: '5', baseDelayMs: '1',
+      wires: [['results'], ['dead-letters']],
+    },
+    { id: 'results', type: 'helper', z: 'tab' },
+    { id: 'dead-letters', type: 'helper', z: 'tab' },
+    { id: 'rejected', type: 'helper', z: 'tab' },
+    { id: 'events', type: 'helper', z: 'tab' },
+    { id: 'catch-all', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+  ].map(at);
+}
