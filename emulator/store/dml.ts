@@ -276,6 +276,16 @@ export class Transaction {
     }
   }
 
+  /** Removes a record from the recycle bin for good (SOAP emptyRecycleBin): no undelete brings it back. */
+  purge(rawId: string): void {
+    const id = normalizeId(rawId);
+    const found = id ? this.data.findById(id) : undefined;
+    if (!found) throw new SfError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', 400);
+    if (!found.record.IsDeleted) throw new SfError('INVALID_ID_FIELD', 'Entity is not in the recycle bin', 400);
+    this.undo.push({ table: found.table, id: found.record.Id, before: found.record });
+    found.table.remove(found.record.Id);
+  }
+
   commit(): CommittedTransaction | undefined {
     if (this.finished) throw new Error('transaction already finished');
     this.finished = true;

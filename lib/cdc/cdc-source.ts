@@ -114,6 +114,8 @@ interface Pending {
 }
 
 const READ_RETRY_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
+/** Fields every write changes: not what a person changed. */
+const BOOKKEEPING_FIELDS = new Set(['LastModifiedDate', 'LastModifiedById', 'SystemModstamp']);
 
 export class CdcSource {
   readonly counts: CdcCounts = { events: 0, changes: 0, echoes: 0, filtered: 0, duplicates: 0, vanished: 0, coalesced: 0, records: 0, batches: 0, caughtUp: 0 };
@@ -354,6 +356,16 @@ export class CdcSource {
     if (!read) return;
     this.counts.vanished += read.vanished.length;
     for (const p of parts(read.vanished)) this.partDone(p.channel, p.change.replayId);
+    // Echoes the change origin did not give away (a trigger wrote it, or the org left the client out).
+    const echoes = read.records.flatMap((r, k) => (this.isLedgerEcho(r, read.changes[k]!) ? [k] : []));
+    if (echoes.length) {
+      this.counts.echoes += echoes.length;
+      for (const p of parts(echoes.map((k) => read.changes[k]!))) this.partDone(p.channel, p.change.replayId);
+      const keep = new Set(read.records.keys());
+      for (const k of echoes) keep.delete(k);
+      read.records = read.records.filter((_r, k) => keep.has(k));
+      read.changes = read.changes.filter((_c, k) => keep.has(k));
+    }
     if (!read.records.length) return;
     let ack: string[] | undefined;
     if (this.o.acked) {
@@ -380,6 +392,27 @@ export class CdcSource {
     // With no writer to acknowledge it, a batch is done with once it is sent.
     if (!ack) for (const p of done) this.partDone(p.channel, p.change.replayId);
     this.o.onChange?.();
+  }
+
+  /**
+   * Whether a change only repeats what OrgBridge wrote into this org: the record is the target of
+   * a sync, and every field the change touched holds the value the ledger says was written there
+   * (a create: the record is one OrgBridge created). Catch-up and gap re-reads are never echoes:
+   * what they stand for is not known.
+   */
+  private isLedgerEcho(record: SyncRecord, change: CoalescedChange): boolean {
+    if (change.gap || record.operation !== 'upsert') return false;
+    const written = this.o.ledger.sourcesOfTarget(this.orgId, record.sourceId);
+    if (!written.length) return false;
+    if (change.changeType === 'CREATE') return true;
+    const touched = change.changedFields.filter((f) => !BOOKKEEPING_FIELDS.has(f));
+    if (!touched.length) return false;
+    const values: Record<string, unknown> = {};
+    for (const f of touched) {
+      if (!(f in record.fields)) return false;
+      values[f] = record.fields[f];
+    }
+    return !!this.o.ledger.echoOf(this.orgId, record.sourceId, values);
   }
 
   /** Retries a read while the org cannot answer, saying so; undefined once the source stops. */

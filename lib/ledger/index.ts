@@ -20,3 +20,4 @@ export type { PendingReference } from './pending-references.js';
 export type { PendingCreate } from './pending-creates.js';
 export type { SyncBatch, WrittenRecord } from './sync-batch.js';
 export type { CdcCheckpoint } from './cdc-checkpoints.js';
+export type { DeletedTarget } from './deleted-targets.js';

@@ -13,6 +13,7 @@ import type { SyncCount, SyncHistoryQuery, SyncHistoryRow, SyncTotals } from './
 import type { PendingReference } from './pending-references.js';
 import type { PendingCreate } from './pending-creates.js';
 import { CdcCheckpointStore, type CdcCheckpoint } from './cdc-checkpoints.js';
+import type { DeletedTarget } from './deleted-targets.js';
 
 export interface LedgerOptions extends DatabaseOptions {
   /** The schema steps to apply; tests pass other lists, everything else uses the default. */
@@ -284,6 +285,11 @@ export class Ledger {
   /** Files creates about to be sent (see PendingCreate); one transaction. */
   startCreates(creates: ReadonlyArray<Omit<PendingCreate, 'startedAt'>>, at: number = Date.now()): void {
     this.transaction(() => creates.forEach((c) => this.sync.pendingCreates.put(c, at)));
+  }
+
+  /** Target records synced deletes removed, by source Id: what an undelete restores. */
+  deletedTargets(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, DeletedTarget> {
+    return this.sync.deletedTargets.many(sourceOrg, targetOrg, sourceIds);
   }
 
   /** Creates sent earlier whose outcome never reached the ledger. */

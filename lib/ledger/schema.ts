@@ -161,4 +161,21 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'deleted target records',
+    up: `
+      -- The target record a synced delete removed, kept so that an undelete in the source can
+      -- restore that same record (with its Id and history) from the target's recycle bin.
+      CREATE TABLE deleted_targets (
+        source_org    TEXT    NOT NULL,
+        source_id     TEXT    NOT NULL,
+        target_org    TEXT    NOT NULL,
+        target_object TEXT    NOT NULL,
+        target_id     TEXT    NOT NULL,
+        deleted_at    INTEGER NOT NULL,
+        PRIMARY KEY (source_org, target_org, source_id)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import type { SqliteDatabase } from './database.js';
 import { DeadLetterStore, type NewDeadLetter } from './dead-letters.js';
 import { FieldHashStore } from './field-hashes.js';
 import { IdMapStore } from './id-map.js';
+import { DeletedTargetStore } from './deleted-targets.js';
 import { PendingCreateStore } from './pending-creates.js';
 import { PendingReferenceStore, type PendingReference } from './pending-references.js';
 import { SyncHistoryStore, type SyncCount } from './sync-history.js';
@@ -54,6 +55,7 @@ export class SyncStores {
   readonly history: SyncHistoryStore;
   readonly pendingReferences: PendingReferenceStore;
   readonly pendingCreates: PendingCreateStore;
+  readonly deletedTargets: DeletedTargetStore;
 
   constructor(db: SqliteDatabase) {
     this.idMap = new IdMapStore(db);
@@ -62,6 +64,7 @@ export class SyncStores {
     this.history = new SyncHistoryStore(db);
     this.pendingReferences = new PendingReferenceStore(db);
     this.pendingCreates = new PendingCreateStore(db);
+    this.deletedTargets = new DeletedTargetStore(db);
   }
 
   /** Applies a batch; call inside a transaction. */
@@ -72,12 +75,16 @@ export class SyncStores {
       if (w.staleFields?.length) this.hashes.forget(sourceOrg, targetOrg, w.sourceId, w.staleFields);
       this.hashes.put(sourceOrg, targetOrg, { sourceId: w.sourceId, fields: w.hashes }, at);
       this.deadLetters.resolve(sourceOrg, w.sourceId, targetOrg, at);
+      this.deletedTargets.remove(sourceOrg, targetOrg, w.sourceId);
     }
     for (const id of b.unchanged ?? []) {
       this.deadLetters.resolve(sourceOrg, id, targetOrg, at);
       this.pendingReferences.removeChild(sourceOrg, targetOrg, id);
     }
     for (const id of b.deleted ?? []) {
+      // Kept aside, so an undelete in the source can bring back this very record.
+      const mapped = this.idMap.get(sourceOrg, id, targetOrg);
+      if (mapped) this.deletedTargets.put({ sourceOrg, sourceId: id, targetOrg, targetObject: mapped.targetObject, targetId: mapped.targetId }, at);
       this.idMap.remove(sourceOrg, id, targetOrg);
       this.hashes.forget(sourceOrg, targetOrg, id);
       this.pendingReferences.removeChild(sourceOrg, targetOrg, id);

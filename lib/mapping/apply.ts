@@ -231,14 +231,16 @@ async function mapRecord(compiled: CompiledMapping, record: SyncRecord, extra: R
     problems: [],
   };
   // Deletes carry no field values to filter on; whether the record was ever synced is the ledger's call.
-  if (record.operation === 'upsert' && compiled.filter !== undefined) {
+  // An undelete carries the whole record: the writer restores it and then writes it as an upsert.
+  const withFields = record.operation === 'upsert' || record.operation === 'undelete';
+  if (withFields && compiled.filter !== undefined) {
     const keep = await evaluate(run, compiled.filter, 'filter.expression', '(filter)');
     if (keep === NOT_SET) return { kind: 'rejected', problems: run.problems };
     if (!jsonataTruthy(keep)) return { kind: 'filtered' };
   }
   const match = await mapMatch(run);
-  const fields = record.operation === 'upsert' ? await mapFields(run) : {};
-  const references = record.operation === 'upsert' ? mapReferences(run, fields) : [];
+  const fields = withFields ? await mapFields(run) : {};
+  const references = withFields ? mapReferences(run, fields) : [];
   if (run.problems.length || !match) return { kind: 'rejected', problems: run.problems };
   return { kind: 'mapped', target: { object: compiled.targetObject, match, fields, references, mapping: compiled.stamp } };
 }

@@ -247,6 +247,20 @@ export class OrgApi {
     return checkCollectionAnswer(results, ids.length);
   }
 
+  /**
+   * Restores records from the recycle bin (with their cascade-deleted children). The REST API has
+   * no undelete: this is the SOAP partner API's `undelete()`, one result per Id as collections give.
+   */
+  async undelete(ids: string[]): Promise<WireSaveResult[]> {
+    checkCollectionSize(ids.length);
+    const go = () => this.send('write', WRITE_POLICY, undefined, undefined, (conn) => conn.soap.undelete(ids));
+    const results = await (this.options.writeLimit ? this.options.writeLimit.run(go) : go());
+    return checkCollectionAnswer(
+      results.map((r) => ({ ...(r.id ? { id: r.id } : {}), success: r.success, errors: (r.errors ?? []).map((e) => ({ statusCode: e.statusCode, message: e.message, fields: e.fields ?? [] })) })),
+      ids.length,
+    );
+  }
+
   /** Publishes a platform event (`POST /sobjects/{event}`); one try, like every write. */
   async publishEvent(event: string, fields: Record<string, unknown>): Promise<CreateResult> {
     return this.write<CreateResult>(

@@ -157,4 +157,6 @@ export interface RecordResult {
   fields?: string[];
   error?: { code: string; message: string; category: 'transient' | 'permanent'; fields?: string[] };
   attempts: number;
+  /** Something the outcome alone does not say (an undelete that had to re-create the record). */
+  note?: string;
 }

@@ -6,18 +6,12 @@ import { runDeletes } from './delete-pass.js';
 import { LedgerBatch } from './ledger-batch.js';
 import { completeCycleReferences, completeWaitingReferences } from './reference-pass.js';
 import { addMetrics, DEFAULT_RETRY, emptyMetrics, type RecordWriterOptions, type RetryPolicy, type WriteMetrics, type WriteReport } from './types.js';
+import { runUndeletes } from './undelete-pass.js';
 import { UpsertPass } from './upsert-pass.js';
 import { WriteRun, type WriteContext } from './write-run.js';
 
 export const DEFAULT_MAX_IN_FLIGHT = 2;
 export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
-
-/**
- * There is no undelete in the REST API (only SOAP `undelete()` and Apex restore records from the
- * recycle bin), and recreating the record would give it a new Id and lose its history.
- */
-export const UNDELETE_UNSUPPORTED =
-  'undelete is not available through the REST API; restore the record from the recycle bin in the target org';
 
 /**
  * Writes mapped SyncRecords to one target org with sObject Collections and keeps the ledger in
@@ -83,7 +77,8 @@ export class RecordWriter {
       random: o.random ?? Math.random,
       now: o.now ?? Date.now,
     };
-    const run = (holder.run = new WriteRun(ctx, records));
+    // A copy: an undelete becomes an upsert once restored, and the caller's records stay as given.
+    const run = (holder.run = new WriteRun(ctx, [...records]));
     const valid = refuseInvalid(run);
     const indexOf = new Map<string, number>();
     for (const round of roundsOf(run.records, valid)) {
@@ -107,6 +102,7 @@ export class RecordWriter {
 }
 
 async function runRound(run: WriteRun, round: readonly number[], indexOf: ReadonlyMap<string, number>): Promise<void> {
+  const undeletes = await runUndeletes(run, run.records as SyncRecord[], round.filter((i) => run.records[i]!.operation === 'undelete'));
   const upserts = round.filter((i) => run.records[i]!.operation === 'upsert');
   const deletes = round.filter((i) => run.records[i]!.operation === 'delete');
   const ids: string[] = [];
@@ -121,6 +117,11 @@ async function runRound(run: WriteRun, round: readonly number[], indexOf: Readon
   await completeCycleReferences(run, pass.items);
   await completeWaitingReferences(run, [...run.ready].filter((id) => !readyBefore.has(id)), indexOf);
   await runDeletes(run, deletes);
+  for (const [i, u] of undeletes) {
+    const r = run.results[i];
+    if (!r || r.outcome === 'failed' || r.outcome === 'dead-lettered') continue;
+    run.results[i] = u.restored ? { ...r, outcome: 'undeleted' } : { ...r, note: u.note };
+  }
 }
 
 /**
@@ -168,11 +169,11 @@ function problemOf(r: SyncRecord | undefined, sourceOrg: string): { code: string
     return { code: 'WRONG_SOURCE_ORG', message: `the record comes from org ${r.origin.orgId}, but this writer syncs from ${sourceOrg}` };
   }
   switch (r.operation) {
-    case 'undelete':
-      return { code: 'UNDELETE_NOT_SUPPORTED', message: UNDELETE_UNSUPPORTED };
     case 'delete':
       // Found through the Id map or the target side's external Id; one that is in neither is not in the target.
       return undefined;
+    // Restored from the target's recycle bin, then written like an upsert: it needs a target side too.
+    case 'undelete':
     case 'upsert':
       break;
     default:

@@ -65,7 +65,7 @@ describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
     }
   };
 
-  it('brings changes made in HQ into the subsidiary by itself, lookups pointing at the right records, deletes included', async () => {
+  it('brings changes made in HQ into the subsidiary by itself, lookups pointing at the right records, deletes and undeletes included', async () => {
     const io = await load();
     const acc = await hqApi.sobject('Account').create({ Name: 'Stream Works', Industry: 'Energy', Phone: '555-0101' });
     const con = await hqApi.sobject('Contact').create({ FirstName: 'Grace', LastName: 'Hopper', AccountId: acc.id });
@@ -82,6 +82,12 @@ describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
     await until(() => !inSubsidiary('Contact', con.id!), 'the delete');
     await until(() => outcomes(io.results).some((r) => r.outcome === 'deleted'), 'the delete\'s result');
     expect(outcomes(io.results).map((r) => r.outcome)).to.include.members(['created', 'updated', 'deleted']);
+    const subContactId = subsidiary().snapshot('Contact', true).find((r) => r.HQ_Id__c === con.id)!.Id;
+
+    // Restored from HQ's recycle bin: the subsidiary restores its own record, the same one.
+    await control(emulator, 'POST', '/orgs/hq/undelete', { ids: [con.id] });
+    await until(() => outcomes(io.results).some((r) => r.outcome === 'undeleted'), 'the undelete\'s result');
+    expect(inSubsidiary('Contact', con.id!)).to.include({ Id: subContactId, LastName: 'Hopper' });
     expect(io.caught).to.deep.equal([]);
     // Every change written: the checkpoint is in the ledger and nothing waits.
     await until(() => runtimeContext().source('cdc')?.inFlight === 0, 'every batch acknowledged');
@@ -100,6 +106,8 @@ describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
 
     const io = await load();
     await until(() => !!inSubsidiary('Account', whileDown.id!) && inSubsidiary('Account', acc.id!)?.Phone === '555-0142', 'the changes made while stopped');
+    // The subsidiary commits before sf-upsert-out sends its results: wait for those too.
+    await until(() => outcomes(io.results).some((r) => r.sourceId === whileDown.id) && outcomes(io.results).some((r) => r.sourceId === acc.id), 'the results of both writes');
     const written = outcomes(io.results);
     expect(written.filter((r) => r.sourceId === whileDown.id).map((r) => r.outcome)).to.deep.equal(['created']);
     expect(written.filter((r) => r.sourceId === acc.id).map((r) => r.outcome), 'the first create is not sent again').to.deep.equal(['updated']);

@@ -5,6 +5,7 @@ import { controlRoutes } from './control.js';
 import { discoveryRoutes } from './discovery.js';
 import { oauthRoutes } from './oauth.js';
 import { queryRoutes } from './query.js';
+import { soapRoutes } from './soap.js';
 import { sobjectRoutes } from './sobjects.js';
 import { streamingRoutes } from './streaming.js';
 
@@ -17,5 +18,6 @@ export const ALL_ROUTES: RouteModule[] = [
   compositeRoutes,
   bulkRoutes,
   streamingRoutes,
+  soapRoutes,
   controlRoutes,
 ];

@@ -13,6 +13,7 @@ import { Ledger } from '../../../lib/ledger/index.js';
 import { AckRegistry } from '../../../lib/runtime/acks.js';
 import { OrgApi } from '../../../lib/salesforce/org-api.js';
 import type { BatchMeta, SyncRecord } from '../../../lib/sync/types.js';
+import { RecordWriter } from '../../../lib/upsert/index.js';
 import { PASSWORD, settingsFor } from '../../support/connection.js';
 import { connectDirect, control, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
 
@@ -30,6 +31,15 @@ const until = async (cond: () => boolean, what: string, ms = 10_000) => {
   }
 };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A mapped account from another org, matched through the ledger, as sf-map-fields would send it. */
+function syncRecordFor(name: string, fields: Record<string, string>): SyncRecord {
+  return {
+    object: 'Account', sourceId: '001000000000SRCAAA', operation: 'upsert', fields: { Name: name, ...fields }, references: [],
+    origin: { orgId: '00D000000000SRCAAA', via: 'manual' },
+    target: { object: 'Account', match: { by: 'ledger' }, fields: { Name: name, ...fields }, references: [], mapping: { name: 'test', version: '1', hash: 'h' } },
+  };
+}
 
 describe('change capture (CdcSource) against the emulator', function () {
   this.timeout(30_000);
@@ -155,6 +165,27 @@ describe('change capture (CdcSource) against the emulator', function () {
     // The echo is done with at once: writing the other batch moves the checkpoint past both.
     write(sent[0]!);
     expect(checkpoint()).to.equal(sent[0]!.records[0]!.origin.replayId);
+  });
+
+  it('drops a write whose change origin does not give it away when its values are what the ledger says OrgBridge wrote', async () => {
+    const { source, sent } = await start();
+    // OrgBridge's writer, through a connection whose client the change capture does not know (as
+    // when a trigger makes the write, or the org leaves the client out of the change origin).
+    const writerOrg = new OrgConnection(settingsFor(emulator, { callOptionsClient: 'NotRecognised' }), PASSWORD);
+    orgs.push(writerOrg);
+    const writer = new RecordWriter({ target: writerOrg, ledger, sourceOrgId: '00D000000000SRCAAA', targetOrgId: emulator.org('alpha').orgId, sleep: async () => undefined });
+    const [created] = await writer.write([syncRecordFor('Synced in', { Industry: 'Energy' })]);
+    expect(created!.outcome).to.equal('created');
+    // Apart by more than the window, so the two are not coalesced into one.
+    await pause(400);
+    await writer.write([syncRecordFor('Synced in', { Industry: 'Retail' })]);
+    await pause(500);
+    expect(sent, 'OrgBridge\'s create and update are echoes').to.deep.equal([]);
+    expect(source.counts.echoes).to.equal(2);
+    // A person changing the same record is not.
+    await conn.sobject('Account').update({ Id: created!.targetId!, Phone: '555-0123' });
+    await until(() => sent.length === 1, 'the person\'s change');
+    expect(sent[0]!.records[0]!.fields).to.include({ Phone: '555-0123', Industry: 'Retail' });
   });
 
   it('coalesces changes to one record within the window into one, its changed fields merged', async () => {

@@ -8,7 +8,7 @@ describe('Ledger change capture checkpoints (schema v3)', () => {
   it('keeps a checkpoint per org, channel and name across reopening, moving only forward', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 's2s-cdc-')), 'ledger.sqlite');
     let ledger = Ledger.open(file);
-    expect(ledger.schemaVersion).to.equal(3);
+    expect(ledger.schemaVersion).to.be.at.least(3);
     ledger.moveCdcCheckpoint({ orgId: '00D1', channel: '/data/AccountChangeEvent', name: '', replayId: 10, committedAt: 1000 }, 5);
     ledger.moveCdcCheckpoint({ orgId: '00D1', channel: '/data/AccountChangeEvent', name: '', replayId: 7, committedAt: 700 }, 6);
     ledger.moveCdcCheckpoint({ orgId: '00D1', channel: '/data/AccountChangeEvent', name: 'to-eu', replayId: 3, committedAt: 300 }, 6);

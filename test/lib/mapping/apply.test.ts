@@ -450,15 +450,17 @@ describe('applyMapping', () => {
       expect(problems).to.deep.equal([{ field: 'Ext__c', code: 'MATCH_KEY_MISSING', message: 'no value for the match key Ext__c' }]);
     });
 
-    it('maps only the match key of deletes and undeletes', async () => {
+    it('maps only the match key of a delete, and the whole record of an undelete (the writer restores and then writes it)', async () => {
       const c = compileSample([{ target: 'Code__c', constant: 'x' }]);
-      for (const operation of ['delete', 'undelete'] as const) {
-        const rec = record('Sample__c', {}, { operation });
-        const r = await applyMapping(c, [rec]);
-        expect(r.mapped[0]!.target).to.deep.equal({
-          object: 'Sample__c', match: { by: 'externalId', field: 'Ext__c', value: rec.sourceId }, fields: {}, references: [], mapping: c.stamp,
-        });
-      }
+      const del = record('Sample__c', {}, { operation: 'delete' });
+      expect((await applyMapping(c, [del])).mapped[0]!.target).to.deep.equal({
+        object: 'Sample__c', match: { by: 'externalId', field: 'Ext__c', value: del.sourceId }, fields: {}, references: [], mapping: c.stamp,
+      });
+      // An undelete is mapped as an upsert of the same record is: every field, every check.
+      const undel = await applyMapping(c, [record('Sample__c', {}, { operation: 'undelete' })]);
+      const upsert = await applyMapping(c, [record('Sample__c', {}, { operation: 'upsert' })]);
+      expect(undel.rejected.map((x) => x.problems)).to.deep.equal(upsert.rejected.map((x) => x.problems));
+      expect(undel.rejected[0]!.problems.map((p) => p.field)).to.include('Required_Text__c');
     });
 
     it('leaves out of a partial record what it does not carry, so an update never blanks untouched fields', async () => {

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { RECORD_LEVEL } from '../../../lib/ledger/index.js';
-import { UNDELETE_UNSUPPORTED } from '../../../lib/upsert/index.js';
 import { connectDirect } from '../../support/emulator.js';
 import { account, contact, ref, sourceIdOf, SOURCE_ORG, syncRecord } from './helpers.js';
 import { useWriterFixture } from './setup.js';
@@ -227,11 +226,33 @@ describe('RecordWriter against the emulator', () => {
     expect(again!.targetId).to.not.equal(written!.targetId);
   });
 
-  it('fails an undelete with the reason and writes the other records', async () => {
-    const results = await f.writer.write([{ ...account(1), operation: 'undelete' }, account(2)]);
-    expect(results[0]).to.deep.include({ outcome: 'failed', attempts: 0 });
-    expect(results[0]!.error).to.deep.equal({ code: 'UNDELETE_NOT_SUPPORTED', message: UNDELETE_UNSUPPORTED, category: 'permanent' });
-    expect(results[1]!.outcome).to.equal('created');
+  it('restores a record deleted in the target through the ledger (SOAP undelete): the same record, its fields the source\'s again', async () => {
+    const [written] = await f.writer.write([account(1, { Industry: 'Energy' }, { byLedger: true }), account(2)]);
+    const deletion = { ...account(1, {}, { byLedger: true }), operation: 'delete' as const };
+    expect((await f.writer.write([deletion]))[0]!.outcome).to.equal('deleted');
+    const [restored, other] = await f.writer.write([{ ...account(1, { Industry: 'Retail' }, { byLedger: true }), operation: 'undelete' }, account(3)]);
+    expect(restored).to.deep.include({ outcome: 'undeleted', targetId: written!.targetId });
+    expect(other!.outcome).to.equal('created');
+    const row = f.emulator.org('alpha').snapshot('Account').find((r) => r.Id === written!.targetId)!;
+    expect(row).to.include({ IsDeleted: false, Industry: 'Retail' });
+    expect(f.emulator.org('alpha').limits.counts().byEndpoint['soap/undelete']).to.equal(1);
+  });
+
+  it('restores a record matched by external Id that was deleted in the target by someone else (queryAll)', async () => {
+    const [written] = await f.writer.write([account(1)]);
+    await connectDirect(f.emulator, 'alpha').sobject('Account').destroy(written!.targetId!);
+    const [restored] = await f.writer.write([{ ...account(1), operation: 'undelete' }]);
+    expect(restored).to.deep.include({ outcome: 'undeleted', targetId: written!.targetId });
+  });
+
+  it('re-creates an undeleted record the target\'s recycle bin no longer holds, and says so', async () => {
+    const [written] = await f.writer.write([account(1, {}, { byLedger: true })]);
+    await f.writer.write([{ ...account(1, {}, { byLedger: true }), operation: 'delete' }]);
+    await connectDirect(f.emulator, 'alpha').soap.emptyRecycleBin([written!.targetId!]);
+    const [again] = await f.writer.write([{ ...account(1, {}, { byLedger: true }), operation: 'undelete' }]);
+    expect(again).to.deep.include({ outcome: 'created' });
+    expect(again!.targetId).to.not.equal(written!.targetId);
+    expect(again!.note).to.match(/recycle bin no longer held the record.*re-created as a new record/);
   });
 
   it('fails records it cannot send as given, one result per record', async () => {
