@@ -21,6 +21,13 @@ interface HashRow {
   source_id: string;
   field: string;
   hash: string;
+  synced_at: number;
+}
+
+/** A field's stored hash and when it was written. */
+export interface TimedHash {
+  hash: string;
+  syncedAt: number;
 }
 
 /** Field hashes per synced record and target org. Callers run writes inside a transaction. */
@@ -35,7 +42,7 @@ export class FieldHashStore {
       INSERT INTO field_hashes (source_org, source_id, target_org, field, hash, synced_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (source_org, target_org, source_id, field) DO UPDATE SET hash = excluded.hash, synced_at = excluded.synced_at`);
     this.manyStmt = db.prepare<[string, string, string], HashRow>(`
-      SELECT source_id, field, hash FROM field_hashes
+      SELECT source_id, field, hash, synced_at FROM field_hashes
       WHERE source_org = ? AND target_org = ? AND source_id IN (SELECT value FROM json_each(?))`);
     this.forgetStmt = db.prepare<[string, string, string], unknown>('DELETE FROM field_hashes WHERE source_org = ? AND target_org = ? AND source_id = ?');
     this.forgetFieldStmt = db.prepare<[string, string, string, string], unknown>('DELETE FROM field_hashes WHERE source_org = ? AND target_org = ? AND source_id = ? AND field = ?');
@@ -53,6 +60,18 @@ export class FieldHashStore {
       let fields = out.get(row.source_id);
       if (!fields) out.set(row.source_id, (fields = new Map()));
       fields.set(row.field, row.hash);
+    }
+    return out;
+  }
+
+  /** As many(), with the time each field was written. */
+  manyTimed(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, Map<string, TimedHash>> {
+    const out = new Map<string, Map<string, TimedHash>>();
+    if (!sourceIds.length) return out;
+    for (const row of this.manyStmt.all(sourceOrg, targetOrg, JSON.stringify(sourceIds))) {
+      let fields = out.get(row.source_id);
+      if (!fields) out.set(row.source_id, (fields = new Map()));
+      fields.set(row.field, { hash: row.hash, syncedAt: row.synced_at });
     }
     return out;
   }

@@ -29,6 +29,7 @@ export class IdMapStore {
   private readonly getStmt;
   private readonly manyStmt;
   private readonly byTargetStmt;
+  private readonly reverseStmt;
   private readonly deleteStmt;
 
   constructor(db: SqliteDatabase) {
@@ -42,6 +43,9 @@ export class IdMapStore {
       SELECT ${COLUMNS} FROM id_map
       WHERE source_org = ? AND target_org = ? AND source_id IN (SELECT value FROM json_each(?))`);
     this.byTargetStmt = db.prepare<[string, string], IdMapRow>(`SELECT ${COLUMNS} FROM id_map WHERE target_org = ? AND target_id = ? ORDER BY source_org`);
+    this.reverseStmt = db.prepare<[string, string, string], IdMapRow>(`
+      SELECT ${COLUMNS} FROM id_map
+      WHERE source_org = ? AND target_org = ? AND target_id IN (SELECT value FROM json_each(?))`);
     this.deleteStmt = db.prepare<[string, string, string], unknown>('DELETE FROM id_map WHERE source_org = ? AND source_id = ? AND target_org = ?');
   }
 
@@ -65,6 +69,18 @@ export class IdMapStore {
   /** The source records written to one target record (one per source org that syncs into it). */
   byTarget(targetOrg: string, targetId: string): IdMapEntry[] {
     return this.byTargetStmt.all(targetOrg, targetId).map(toEntry);
+  }
+
+  /**
+   * Entries written the other way round: records of `targetOrg` that OrgBridge wrote into
+   * `sourceOrg`, keyed by the `sourceOrg` Id they were written to. In a two-way sync this is how a
+   * record that came from the other org finds its original there.
+   */
+  reverse(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, IdMapEntry> {
+    const out = new Map<string, IdMapEntry>();
+    if (!sourceIds.length) return out;
+    for (const row of this.reverseStmt.all(targetOrg, sourceOrg, JSON.stringify(sourceIds))) out.set(row.target_id, toEntry(row));
+    return out;
   }
 
   remove(sourceOrg: string, sourceId: string, targetOrg: string): boolean {

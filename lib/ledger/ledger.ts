@@ -166,6 +166,39 @@ export class Ledger {
     return this.sync.idMap.many(sourceOrg, targetOrg, sourceIds);
   }
 
+  /** Id map entries written from `targetOrg` into `sourceOrg`, keyed by their `sourceOrg` Id (two-way sync). */
+  reverseIdMapEntries(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, IdMapEntry> {
+    return this.sync.idMap.reverse(sourceOrg, targetOrg, sourceIds);
+  }
+
+  /**
+   * What both orgs of a linked pair held after OrgBridge last synced each field, whichever way it
+   * went: per field, the newer of the hash written from `sourceOrg` into `targetOrg` and the one
+   * written back from `targetOrg` into `sourceOrg`. Keyed by the `sourceOrg` Id. Field names are
+   * compared as they are, so this holds for mappings that use the same field names both ways.
+   */
+  pairFieldHashes(sourceOrg: string, targetOrg: string, pairs: ReadonlyArray<{ sourceId: string; targetId: string }>): Map<string, Map<string, string>> {
+    const forward = this.sync.hashes.manyTimed(sourceOrg, targetOrg, pairs.map((p) => p.sourceId));
+    const back = this.sync.hashes.manyTimed(targetOrg, sourceOrg, pairs.map((p) => p.targetId));
+    const out = new Map<string, Map<string, string>>();
+    for (const { sourceId, targetId } of pairs) {
+      const mine = forward.get(sourceId);
+      const theirs = back.get(targetId);
+      if (!mine && !theirs) continue;
+      const fields = new Map<string, string>();
+      const newest = new Map<string, number>();
+      for (const side of [mine, theirs]) {
+        for (const [f, h] of side ?? []) {
+          if ((newest.get(f) ?? -1) >= h.syncedAt) continue;
+          newest.set(f, h.syncedAt);
+          fields.set(f, h.hash);
+        }
+      }
+      out.set(sourceId, fields);
+    }
+    return out;
+  }
+
   /** The source records written to a target record. */
   sourcesOfTarget(targetOrg: string, targetId: string): IdMapEntry[] {
     return this.sync.idMap.byTarget(targetOrg, targetId);

@@ -31,6 +31,10 @@ export interface UpsertItem extends Attempted {
   maybeCreated?: { since: number; body: Record<string, unknown> };
   /** Found in the target after a lost create answer, instead of being created again. */
   recovered?: boolean;
+  /** Known in the target only as the record it came from (two-way sync): updated by Id. */
+  linkedBack?: boolean;
+  /** Only the fields that differ from the last sync are sent (a change event's write). */
+  delta?: boolean;
 }
 
 export function newUpsertItem(index: number, record: SyncRecord): UpsertItem {
@@ -88,9 +92,27 @@ export function prepareUpsert(item: UpsertItem, parents: ParentLookup, brokenRef
   });
   item.body = body;
   item.hashes = hashes;
-  item.mode = t.match.by === 'externalId' ? 'upsert' : item.targetId ? 'update' : 'create';
+  item.delta = isDelta(item);
+  if (item.delta) {
+    // A change event writes what changed: fields that still hold what the last sync left in both
+    // orgs stay out, so an edit made meanwhile in the target to another field is never undone.
+    for (const [f, h] of Object.entries(hashes)) {
+      if (item.stored!.get(f) !== h) continue;
+      delete body[f];
+      const ref = t.references.find((r) => r.field === f);
+      if (ref) delete body[ref.relationshipName];
+    }
+  }
+  // A record known by Id (it came from the target org, or only changes are sent) is updated by
+  // that Id; the external Id stays in the body, so the next upsert by it finds the record.
+  item.mode = t.match.by === 'externalId' && !(item.targetId && (item.linkedBack || item.delta)) ? 'upsert' : item.targetId ? 'update' : 'create';
   if (missing.length) return missingParents(missing);
   return undefined;
+}
+
+/** Records of change events (`changedFields` set) with a known target and a last sync to compare with. */
+function isDelta(item: UpsertItem): boolean {
+  return item.record.changedFields !== undefined && !!item.targetId && !!item.stored && !item.maybeCreated;
 }
 
 export function missingParents(refs: readonly TargetReference[]): ClassifiedError {

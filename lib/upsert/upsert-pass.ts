@@ -110,10 +110,13 @@ export class UpsertPass {
     for (let start = 0; start < open.length; start += PREPARE_SLICE) {
       if (start > 0) await yieldToEventLoop();
       const slice = open.slice(start, start + PREPARE_SLICE);
-      const stored = ctx.ledger.fieldHashes(ctx.sourceOrg, ctx.targetOrg, slice.map((it) => it.sourceId));
-      const batch = new LedgerBatch();
       for (const item of slice) {
         item.targetId = this.run.known.get(item.sourceId);
+        item.linkedBack = this.run.linkedBack.has(item.sourceId);
+      }
+      const stored = storedHashes(this.run, slice);
+      const batch = new LedgerBatch();
+      for (const item of slice) {
         item.stored = stored.get(item.sourceId);
         const problem = prepareUpsert(item, parents, broken.get(item) ?? none);
         if (problem) this.fail(item, problem, batch);
@@ -125,7 +128,7 @@ export class UpsertPass {
 
     const groups = new Map<string, UpsertItem[]>();
     for (const it of toWrite) {
-      const key = `${it.mode}\u0000${it.target.object}\u0000${it.target.match.by === 'externalId' ? it.target.match.field : ''}`;
+      const key = `${it.mode}\u0000${it.target.object}\u0000${it.mode === 'upsert' && it.target.match.by === 'externalId' ? it.target.match.field : ''}`;
       const list = groups.get(key) ?? [];
       list.push(it);
       groups.set(key, list);
@@ -211,7 +214,8 @@ export class UpsertPass {
     run.known.set(item.sourceId, id);
     run.ready.add(item.sourceId);
     this.settled.add(item.sourceId);
-    const fields = Object.keys(item.hashes);
+    // A delta write reports the fields it sent; every hash is still stored (the rest were unchanged).
+    const fields = item.delta ? Object.keys(item.hashes).filter((f) => f in item.body || item.target.references.some((r) => r.field === f && r.relationshipName in item.body)) : Object.keys(item.hashes);
     const targetObject = item.target.object;
     run.results[item.index] = { object: item.record.object, sourceId: item.sourceId, targetObject, targetId: id, outcome, fields, attempts: item.attempts };
     run.metrics[outcome]++;
@@ -275,6 +279,19 @@ function release(item: UpsertItem): void {
  * The record the ledger maps to was deleted in the target. It is not created again on its own:
  * someone removed it there on purpose, and bringing it back is a decision for the admin.
  */
+/**
+ * The hashes a write is compared with: for a record linked both ways (two-way sync), each field's
+ * newest hash in either direction, since the other direction's write changed this target too.
+ */
+function storedHashes(run: WriteRun, items: readonly UpsertItem[]): Map<string, Map<string, string>> {
+  const { ledger, sourceOrg, targetOrg } = run.ctx;
+  const pairs = items.filter((it) => it.targetId).map((it) => ({ sourceId: it.sourceId, targetId: it.targetId! }));
+  const out = ledger.pairFieldHashes(sourceOrg, targetOrg, pairs);
+  const rest = items.filter((it) => !it.targetId).map((it) => it.sourceId);
+  for (const [id, hashes] of ledger.fieldHashes(sourceOrg, targetOrg, rest)) out.set(id, hashes);
+  return out;
+}
+
 function goneFromTarget(item: UpsertItem, error: ClassifiedError): ClassifiedError {
   return {
     ...error,

@@ -56,6 +56,11 @@ export class WriteRun {
   readonly metrics: WriteMetrics = emptyMetrics();
   /** Source Id to target Id: the Id map as loaded, plus every record written in this run. */
   readonly known = new Map<string, string>();
+  /**
+   * Records `known` only through an entry written the other way (a two-way sync: the record came
+   * from the target org, and this is its original there).
+   */
+  readonly linkedBack = new Set<string>();
   /** Records in the target as of this run (written or found unchanged): parents whose waiting children can be set. */
   readonly ready = new Set<string>();
   /** Why this run stopped making calls (limit spent, login refused); later sends are dead-lettered with it. */
@@ -90,10 +95,19 @@ export class WriteRun {
     batch.commit(this.ctx.ledger, this.ctx.sourceOrg, this.ctx.targetOrg, this.ctx.now());
   }
 
-  /** Loads the Id map entries of these source records into `known`. */
+  /**
+   * Loads the Id map entries of these source records into `known`; a record OrgBridge wrote the
+   * other way (from the target org into the source org) is known as the target record it came from.
+   */
   loadKnown(sourceIds: Iterable<string>): void {
     const ids = [...new Set(sourceIds)].filter((id) => !this.known.has(id));
-    for (const [id, entry] of this.ctx.ledger.idMapEntries(this.ctx.sourceOrg, this.ctx.targetOrg, ids)) this.known.set(id, entry.targetId);
+    const { ledger, sourceOrg, targetOrg } = this.ctx;
+    for (const [id, entry] of ledger.idMapEntries(sourceOrg, targetOrg, ids)) this.known.set(id, entry.targetId);
+    const rest = ids.filter((id) => !this.known.has(id));
+    for (const [id, entry] of ledger.reverseIdMapEntries(sourceOrg, targetOrg, rest)) {
+      this.known.set(id, entry.sourceId);
+      this.linkedBack.add(id);
+    }
   }
 
   /** Splits `items` into calls of at most batchSize. */

@@ -57,6 +57,27 @@ describe('Ledger sync state (schema v2)', () => {
     });
   });
 
+  describe('two-way pairs', () => {
+    it('finds a record written the other way by the Id it was written to', () => {
+      ledger.mapIds([{ sourceOrg: TGT, sourceId: '003T', targetOrg: SRC, targetObject: 'Contact', targetId: '003S' }], T0);
+      expect(ledger.idMapEntries(SRC, TGT, ['003S']).size).to.equal(0);
+      const back = ledger.reverseIdMapEntries(SRC, TGT, ['003S', '003Q']);
+      expect([...back.keys()]).to.deep.equal(['003S']);
+      expect(back.get('003S')).to.include({ sourceOrg: TGT, sourceId: '003T' });
+      expect(ledger.reverseIdMapEntries(SRC, OTHER, ['003S']).size).to.equal(0);
+    });
+
+    it('answers per field the hash of the newer write, whichever way it went', () => {
+      ledger.storeFieldHashes(SRC, TGT, [{ sourceId: '003S', fields: { Phone: hashValue('1'), Title: hashValue('CEO') } }], T0);
+      ledger.storeFieldHashes(TGT, SRC, [{ sourceId: '003T', fields: { Phone: hashValue('2'), Email: hashValue('a@b.c') } }], T0 + 1);
+      const pair = ledger.pairFieldHashes(SRC, TGT, [{ sourceId: '003S', targetId: '003T' }]).get('003S');
+      expect(pair).to.deep.equal(new Map([['Phone', hashValue('2')], ['Title', hashValue('CEO')], ['Email', hashValue('a@b.c')]]));
+      ledger.storeFieldHashes(SRC, TGT, [{ sourceId: '003S', fields: { Phone: hashValue('3') } }], T0 + 2);
+      expect(ledger.pairFieldHashes(SRC, TGT, [{ sourceId: '003S', targetId: '003T' }]).get('003S')!.get('Phone')).to.equal(hashValue('3'));
+      expect(ledger.pairFieldHashes(SRC, TGT, [{ sourceId: '003Z', targetId: '003Y' }]).size).to.equal(0);
+    });
+  });
+
   describe('dead letters', () => {
     it('keeps one live letter per record: a repeated failure adds attempts, a success resolves it', () => {
       const [id] = ledger.addDeadLetters([letter('001A')], T0);

@@ -291,6 +291,46 @@ describe('RecordWriter against the emulator', () => {
     expect(f.ledger.echoOf(f.targetOrg, r!.targetId!, { Industry: 'Retail' })).to.equal(undefined);
   });
 
+  it('updates the original of a record that came from the target org (two-way sync), by ledger and by external Id', async () => {
+    const conn = connectDirect(f.emulator, 'alpha');
+    const made = await conn.sobject('Account').create([{ Name: 'Born in alpha' }, { Name: 'Also born in alpha' }]);
+    const [a, b] = made.map((m) => (m as { id: string }).id);
+    // OrgBridge wrote them into the source org earlier: alpha is that write's source.
+    f.ledger.mapIds([
+      { sourceOrg: f.targetOrg, sourceId: a!, targetOrg: SOURCE_ORG, targetObject: 'Account', targetId: sourceIdOf('Account', 1) },
+      { sourceOrg: f.targetOrg, sourceId: b!, targetOrg: SOURCE_ORG, targetObject: 'Account', targetId: sourceIdOf('Account', 2) },
+    ]);
+    f.emulator.org('alpha').limits.resetCounts();
+    const byLedger = account(1, { Name: 'Renamed in the source' }, { byLedger: true });
+    const byExt = account(2, { Name: 'Renamed too' });
+    const results = await f.writer.write([byLedger, byExt]);
+    expect(results.map((r) => [r.outcome, r.targetId])).to.deep.equal([['updated', a], ['updated', b]]);
+    const rows = new Map(f.emulator.org('alpha').snapshot('Account').map((r) => [r.Id, r]));
+    expect(rows.size).to.equal(2);
+    expect(rows.get(a!)).to.include({ Name: 'Renamed in the source' });
+    // Updated by Id, with its external Id set: the next upsert by it finds the same record.
+    expect(rows.get(b!)).to.include({ Name: 'Renamed too', Ext__c: 'ACC-2' });
+    expect(f.emulator.org('alpha').limits.counts().byEndpoint).to.deep.equal({ 'PATCH /composite/sobjects': 1 });
+  });
+
+  it('writes only the fields a change event changed, leaving a field edited meanwhile in the target as it is', async () => {
+    const [first] = await f.writer.write([account(1, { Industry: 'Energy', Phone: '555-0001' })]);
+    const conn = connectDirect(f.emulator, 'alpha');
+    await conn.sobject('Account').update({ Id: first!.targetId!, Phone: '555-9999' });
+    f.emulator.org('alpha').limits.resetCounts();
+    const change = account(1, { Industry: 'Retail', Phone: '555-0001' });
+    change.changedFields = ['Industry'];
+    const [result] = await f.writer.write([change]);
+    expect(result).to.include({ outcome: 'updated', targetId: first!.targetId });
+    expect(result!.fields).to.deep.equal(['Industry']);
+    expect(f.emulator.org('alpha').snapshot('Account')[0]).to.include({ Industry: 'Retail', Phone: '555-9999', Name: 'Account 1' });
+    // The same record from a manual sync is whole again: every field the mapping gives is written.
+    const whole = account(1, { Industry: 'Retail', Phone: '555-0002' });
+    const [again] = await f.writer.write([whole]);
+    expect(again!.fields).to.have.members(['Name', 'Industry', 'Phone', 'Ext__c']);
+    expect(f.emulator.org('alpha').snapshot('Account')[0]).to.include({ Phone: '555-0002' });
+  });
+
   it('uses a plain syncRecord too (no external Id anywhere)', async () => {
     const results = await f.writer.write([syncRecord('Account', sourceIdOf('Account', 1), { Name: 'Plain' })]);
     expect(results[0]!.outcome).to.equal('created');
