@@ -98,7 +98,6 @@ export class UpsertPass {
   }
 
   private async runLevel(level: UpsertItem[], broken: Map<UpsertItem, Set<number>>): Promise<void> {
-    const { ctx } = this.run;
     const open = level.filter((it) => !this.settled.has(it.sourceId));
     const parents = {
       targetId: (id: string) => this.run.known.get(id),
