@@ -272,6 +272,8 @@ export function demoOrgSpecs(opts: DemoOrgOptions = {}): OrgSpec[] {
       users: users('subsidiary', { first: 'Stefan', last: 'Brandt' }),
       apps: [app('subsidiary', opts)],
       schema: subsidiarySchema(),
+      // Selected too, so that changes made in the subsidiary can flow back (two-way sync).
+      cdcObjects: ['Account', 'Contact', 'Opportunity'],
       ...(subsidiaryPort ? { port: subsidiaryPort } : {}),
       ...ttl,
     },

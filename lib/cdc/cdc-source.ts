@@ -149,10 +149,14 @@ export class CdcSource {
   }
 
   /** Every channel's state, checkpoint and liveness, for status and dashboards. */
-  channelStates(): Array<{ channel: string; state: StreamState; reason?: string; checkpoint: number; open: number; lastEventAt: number | null; lastPollAt: number | null; catchingUp: boolean }> {
+  channelStates(): Array<{
+    channel: string; state: StreamState; reason?: string; checkpoint: number; open: number; lastEventAt: number | null; lastPollAt: number | null;
+    subscribedAt: number | null; pollTimeoutMs: number | null; catchingUp: boolean;
+  }> {
     return [...this.channels.values()].map((c) => ({
       channel: c.channel, state: c.state, ...(c.reason ? { reason: c.reason } : {}), checkpoint: c.tracker.checkpoint, open: c.tracker.open,
-      lastEventAt: c.subscription?.lastEventAt ?? null, lastPollAt: c.subscription?.lastPollAt ?? null, catchingUp: c.catchingUp,
+      lastEventAt: c.subscription?.lastEventAt ?? null, lastPollAt: c.subscription?.lastPollAt ?? null,
+      subscribedAt: c.subscription?.subscribedAt ?? null, pollTimeoutMs: c.subscription?.pollTimeoutMs ?? null, catchingUp: c.catchingUp,
     }));
   }
 

@@ -242,7 +242,24 @@ async function mapRecord(compiled: CompiledMapping, record: SyncRecord, extra: R
   const fields = withFields ? await mapFields(run) : {};
   const references = withFields ? mapReferences(run, fields) : [];
   if (run.problems.length || !match) return { kind: 'rejected', problems: run.problems };
-  return { kind: 'mapped', target: { object: compiled.targetObject, match, fields, references, mapping: compiled.stamp } };
+  const untouched = record.changedFields && withFields ? untouchedFields(compiled, record.changedFields) : undefined;
+  return { kind: 'mapped', target: { object: compiled.targetObject, match, fields, references, mapping: compiled.stamp, ...(untouched?.length ? { untouched } : {}) } };
+}
+
+/**
+ * Target fields a change cannot have changed: every rule a plain copy (no condition) of a source
+ * field outside `changedFields`, or a constant; lookups whose source lookup did not change.
+ * Expressions may read anything, so their fields always count as touched.
+ */
+function untouchedFields(compiled: CompiledMapping, changedFields: readonly string[]): string[] {
+  const changed = new Set(changedFields.map((f) => f.toLowerCase()));
+  const out: string[] = [];
+  for (const target of compiled.targets) {
+    const still = target.rules.every((r) => !r.condition && (r.kind === 'constant' || (r.kind === 'source' && !changed.has(r.source!.toLowerCase()))));
+    if (still) out.push(target.field);
+  }
+  for (const rel of compiled.relationships) if (!changed.has(rel.source.toLowerCase())) out.push(rel.target);
+  return out;
 }
 
 /**

@@ -52,6 +52,13 @@ export class StreamSubscription {
   /** When the last event arrived, and the last long poll came back successfully (ms), or null. */
   lastEventAt: number | null = null;
   lastPollAt: number | null = null;
+  /**
+   * When the current subscription was confirmed (each new subscribe after a login, renewal or
+   * retry; not faye's own re-handshakes), or null: where silence counts from before any event.
+   */
+  subscribedAt: number | null = null;
+  /** How long the org holds a long poll open (its advice, 110 s on Salesforce), once it has said. */
+  pollTimeoutMs: number | null = null;
   state: StreamState = 'stopped';
   private client?: FayeClient;
   private stopped = true;
@@ -117,7 +124,9 @@ export class StreamSubscription {
       if (current()) void this.renew('the session is no longer valid');
     });
     const liveness = {
-      incoming: (message: { channel?: string; successful?: boolean }, callback: (m: unknown) => void) => {
+      incoming: (message: { channel?: string; successful?: boolean; advice?: { timeout?: unknown } }, callback: (m: unknown) => void) => {
+        // The advice is repeated only when it changes: kept, it tells how long a poll may take.
+        if (current() && typeof message.advice?.timeout === 'number' && message.advice.timeout > 0) this.pollTimeoutMs = message.advice.timeout;
         if (current() && message.channel === '/meta/connect' && message.successful) {
           this.lastPollAt = this.now();
           if (this.state !== 'connected') this.setState('connected');
@@ -167,6 +176,7 @@ export class StreamSubscription {
       return;
     }
     this.attempt = 0;
+    this.subscribedAt = this.now();
     this.setState('connected');
   }
 

@@ -77,6 +77,7 @@ const targetSide = {
     },
     fields: { type: 'object', additionalProperties: fieldValue, description: 'Mapped values, target API names' },
     references: { type: 'array', items: targetReference, description: 'Lookups resolved when the record is written' },
+    untouched: { type: 'array', items: { type: 'string' }, description: 'Change events: target fields copied from source fields the change did not touch' },
     mapping: {
       type: 'object',
       description: 'The mapping that produced it, so a result can be traced to it',

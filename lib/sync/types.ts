@@ -74,6 +74,11 @@ export interface TargetSide {
   references: TargetReference[];
   /** Identifies the mapping that produced this (name, version, content hash). */
   mapping: { name: string; version: string; hash: string };
+  /**
+   * Change events only: target fields (and lookups) that are copies of source fields the change
+   * did not touch. The writer leaves them out when it writes only what changed.
+   */
+  untouched?: string[];
 }
 
 export interface SyncRecord {

@@ -94,11 +94,16 @@ export function prepareUpsert(item: UpsertItem, parents: ParentLookup, brokenRef
   item.hashes = hashes;
   item.delta = isDelta(item);
   if (item.delta) {
-    // A change event writes what changed: fields that still hold what the last sync left in both
-    // orgs stay out, so an edit made meanwhile in the target to another field is never undone.
+    // A change event writes what it changed: fields it did not touch, and fields that still hold
+    // what the last sync left in both orgs, stay out, so an edit made meanwhile in the target to
+    // another field is never undone (not even when this record was read before that edit arrived).
+    const untouched = new Set(t.untouched ?? []);
     for (const [f, h] of Object.entries(hashes)) {
-      if (item.stored!.get(f) !== h) continue;
+      const same = item.stored!.get(f) === h;
+      if (!untouched.has(f) && !same) continue;
       delete body[f];
+      // Not written, so the ledger keeps what it knows of the field rather than this read's value.
+      if (!same) delete hashes[f];
       const ref = t.references.find((r) => r.field === f);
       if (ref) delete body[ref.relationshipName];
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { RECORD_LEVEL } from '../../../lib/ledger/index.js';
+import { hashValue, RECORD_LEVEL } from '../../../lib/ledger/index.js';
 import { connectDirect } from '../../support/emulator.js';
 import { account, contact, ref, sourceIdOf, SOURCE_ORG, syncRecord } from './helpers.js';
 import { useWriterFixture } from './setup.js';
@@ -324,6 +324,14 @@ describe('RecordWriter against the emulator', () => {
     expect(result).to.include({ outcome: 'updated', targetId: first!.targetId });
     expect(result!.fields).to.deep.equal(['Industry']);
     expect(f.emulator.org('alpha').snapshot('Account')[0]).to.include({ Industry: 'Retail', Phone: '555-9999', Name: 'Account 1' });
+    // Read before a write of another field landed: that field differs, but the change did not touch it.
+    const stale = account(1, { Industry: 'Energy', Phone: '555-0003' });
+    stale.changedFields = ['Industry'];
+    stale.target!.untouched = ['Phone', 'Name'];
+    const [back] = await f.writer.write([stale]);
+    expect(back!.fields).to.deep.equal(['Industry']);
+    expect(f.emulator.org('alpha').snapshot('Account')[0]).to.include({ Industry: 'Energy', Phone: '555-9999' });
+    expect(f.ledger.fieldHashes(SOURCE_ORG, f.targetOrg, [sourceIdOf('Account', 1)]).get(sourceIdOf('Account', 1))!.get('Phone')).to.equal(hashValue('555-0001'));
     // The same record from a manual sync is whole again: every field the mapping gives is written.
     const whole = account(1, { Industry: 'Retail', Phone: '555-0002' });
     const [again] = await f.writer.write([whole]);
