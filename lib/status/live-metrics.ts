@@ -15,6 +15,26 @@ export interface WriteSample {
   targetOrg?: string;
   /** Target object when the results name it, else the batch's (source) object. */
   object?: string;
+  /** Change events: the batch's longest commit-to-written time. */
+  lagMs?: number;
+}
+
+/** Replication lag over the last minute: how long changes took from commit in the source to written. */
+export interface LagFigures {
+  /** Writes of change events in the minute. */
+  writes: number;
+  p50Ms: number;
+  maxMs: number;
+  lastMs: number;
+}
+
+/** One point of the lag chart: the longest lag of the writes in a bucket. */
+export interface LagPoint {
+  /** Bucket start (ms since epoch). */
+  x: number;
+  /** Seconds. */
+  y: number;
+  series: string;
 }
 
 /** The observed figures of one org pair and object. */
@@ -42,6 +62,8 @@ export interface LiveSnapshot {
     recordsPerSecond: number;
     /** Records per second of time spent writing: the writer's own speed, whatever the gaps between batches. */
     writeRecordsPerSecond: number | null;
+    /** Null when no change event was written in the minute. */
+    lag: LagFigures | null;
   };
   byObject: ObservedUse[];
 }
@@ -54,8 +76,13 @@ interface Recent {
   records: number;
   apiCalls: number;
   durationMs: number;
+  lagMs?: number;
   key: { sourceOrg: string; targetOrg: string; object: string };
 }
+
+/** The lag chart covers this much history, in buckets of LAG_BUCKET_MS. */
+const LAG_HISTORY_MS = 15 * MINUTE_MS;
+const LAG_BUCKET_MS = 10_000;
 
 /** Which writes a snapshot counts: an org pair and object, each optional. */
 export interface LiveFilter {
@@ -89,6 +116,7 @@ export function writeSampleOf(msg: { s2s?: unknown; payload?: unknown }): WriteS
     records: write.records,
     apiCalls: write.apiCalls,
     durationMs: write.durationMs ?? 0,
+    ...(typeof write.lagMs === 'number' ? { lagMs: write.lagMs } : {}),
     sourceOrg: text(s2s.source?.orgId),
     targetOrg: text(s2s.target?.orgId),
     object: text(first?.targetObject) ?? text(s2s.object),
@@ -103,6 +131,8 @@ export function writeSampleOf(msg: { s2s?: unknown; payload?: unknown }): WriteS
 export class LiveMetrics {
   private since: number;
   private recent: Recent[] = [];
+  /** Lag of change-event writes over LAG_HISTORY_MS, for the chart; bounded like `recent`. */
+  private lags: Array<{ at: number; lagMs: number; key: Recent['key'] }> = [];
   private readonly byKey = new Map<string, ObservedUse & { lastWriteAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {
@@ -119,8 +149,35 @@ export class LiveMetrics {
     entry.apiCalls += sample.apiCalls;
     entry.lastWriteAt = at;
     this.byKey.set(key, entry);
-    this.recent.push({ at, records: sample.records, apiCalls: sample.apiCalls, durationMs: sample.durationMs, key: entry });
+    this.recent.push({ at, records: sample.records, apiCalls: sample.apiCalls, durationMs: sample.durationMs, ...(sample.lagMs !== undefined ? { lagMs: sample.lagMs } : {}), key: entry });
     if (this.recent.length > MAX_RECENT) this.recent.splice(0, this.recent.length - MAX_RECENT);
+    if (sample.lagMs !== undefined) {
+      this.lags.push({ at, lagMs: sample.lagMs, key: entry });
+      if (this.lags.length > MAX_RECENT) this.lags.splice(0, this.lags.length - MAX_RECENT);
+    }
+  }
+
+  /**
+   * The lag chart: per 10-second bucket of the last 15 minutes with change-event writes, the
+   * longest lag in seconds (series `lag (max)`) and the median (`lag (median)`).
+   */
+  lagPoints(filter?: LiveFilter): LagPoint[] {
+    const now = this.now();
+    this.lags = this.lags.filter((l) => l.at > now - LAG_HISTORY_MS);
+    const buckets = new Map<number, number[]>();
+    for (const l of this.lags) {
+      if (!matches(l.key, filter)) continue;
+      const x = Math.floor(l.at / LAG_BUCKET_MS) * LAG_BUCKET_MS;
+      const list = buckets.get(x) ?? [];
+      list.push(l.lagMs);
+      buckets.set(x, list);
+    }
+    const points: LagPoint[] = [];
+    for (const [x, list] of [...buckets].sort((a, b) => a[0] - b[0])) {
+      points.push({ x, y: round(Math.max(...list) / 1000), series: 'lag (max)' });
+      points.push({ x, y: round(median(list) / 1000), series: 'lag (median)' });
+    }
+    return points;
   }
 
   /**
@@ -154,6 +211,8 @@ export class LiveMetrics {
       { writes: 0, records: 0, apiCalls: 0, durationMs: 0 },
     );
     const span = Math.max(1, Math.min(MINUTE_MS, now - this.since)) / 1000;
+    const lagged = this.recent.filter((r) => r.lagMs !== undefined && matches(r.key, filter));
+    const lags = lagged.map((r) => r.lagMs!);
     return {
       since: this.since,
       writes: total.writes,
@@ -166,6 +225,7 @@ export class LiveMetrics {
         apiCalls: minute.apiCalls,
         recordsPerSecond: round(minute.records / span),
         writeRecordsPerSecond: minute.durationMs > 0 ? round(minute.records / (minute.durationMs / 1000)) : null,
+        lag: lags.length ? { writes: lags.length, p50Ms: Math.round(median(lags)), maxMs: Math.round(Math.max(...lags)), lastMs: Math.round(lags[lags.length - 1]!) } : null,
       },
       byObject: uses.map(({ lastWriteAt: _at, ...u }) => ({ ...u })).sort((a, b) => keyOf(a.sourceOrg, a.targetOrg, a.object).localeCompare(keyOf(b.sourceOrg, b.targetOrg, b.object))),
     };
@@ -174,6 +234,7 @@ export class LiveMetrics {
   reset(): void {
     this.since = this.now();
     this.recent = [];
+    this.lags = [];
     this.byKey.clear();
   }
 }
@@ -185,4 +246,10 @@ function keyOf(sourceOrg: string, targetOrg: string, object: string): string {
 /** Rates to three decimals: enough for a slow trickle, short enough to read. */
 export function round(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

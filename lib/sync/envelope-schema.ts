@@ -124,7 +124,7 @@ export const WRITE_METRICS_SCHEMA = {
   properties: Object.fromEntries(
     ['records', 'apiCalls', 'resends', 'created', 'updated', 'unchanged', 'deleted', 'failed', 'deadLettered', 'deferredReferences', 'completedReferences', 'recoveredCreates']
       .map((k) => [k, count])
-      .concat([['durationMs', { type: 'number', minimum: 0 }]]),
+      .concat([['durationMs', { type: 'number', minimum: 0 }], ['lagMs', { type: 'number', minimum: 0 }]]),
   ),
 };
 

@@ -118,6 +118,11 @@ export interface WriteMetrics {
   /** Creates whose answer was lost earlier, found in the target instead of being created again. */
   recoveredCreates: number;
   durationMs: number;
+  /**
+   * Change events only: the longest time from a change's commit in the source org to its write
+   * settling here, in milliseconds (replication lag, by this machine's clock).
+   */
+  lagMs?: number;
 }
 
 /** An org as the envelope names it. */

@@ -2,6 +2,7 @@ import type { OrgConnection } from '../connection/org-connection.js';
 import { isPlaceholderOrgId, loginKeyOf } from '../connection/org-key.js';
 import type { DeadLetter, DeadLetterFilter, Ledger, NewDeadLetter } from '../ledger/index.js';
 import { addMetrics, emptyMetrics, RecordWriter, type RetryPolicy, type WriteReport } from './index.js';
+import { replicationLagMs } from './types.js';
 import type { RetryBoard } from '../runtime/retry-board.js';
 import type { RecordResult, SyncRecord } from '../sync/types.js';
 import { sameOrg, WriteInputError, type BatchInput, type ReplayRequest } from './batch-input.js';
@@ -137,6 +138,8 @@ export class BatchWriter {
     }
     metrics.records = records.length;
     metrics.durationMs = performance.now() - startedAt;
+    const lag = replicationLagMs(records, Date.now());
+    if (lag !== undefined) metrics.lagMs = Math.max(0, lag);
     return { results, metrics };
   }
 

@@ -1,7 +1,7 @@
 import type { OrgConnection } from '../connection/org-connection.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { RetryBoard } from '../runtime/retry-board.js';
-import type { RecordResult, WriteMetrics } from '../sync/types.js';
+import type { RecordResult, SyncRecord, WriteMetrics } from '../sync/types.js';
 
 export type { WriteMetrics } from '../sync/types.js';
 
@@ -54,5 +54,17 @@ export function emptyMetrics(): WriteMetrics {
 }
 
 export function addMetrics(into: WriteMetrics, more: WriteMetrics): void {
-  for (const k of Object.keys(into) as Array<keyof WriteMetrics>) into[k] += more[k];
+  for (const k of Object.keys(emptyMetrics()) as Array<Exclude<keyof WriteMetrics, 'lagMs'>>) into[k] += more[k];
+  if (more.lagMs !== undefined) into.lagMs = Math.max(into.lagMs ?? 0, more.lagMs);
+}
+
+/** The longest commit-to-now time among records that came from change events, or undefined. */
+export function replicationLagMs(records: readonly SyncRecord[], now: number): number | undefined {
+  let lag: number | undefined;
+  for (const r of records) {
+    if (r.origin?.via !== 'cdc' || !r.origin.changedAt) continue;
+    const at = Date.parse(r.origin.changedAt);
+    if (Number.isFinite(at)) lag = Math.max(lag ?? 0, now - at);
+  }
+  return lag;
 }

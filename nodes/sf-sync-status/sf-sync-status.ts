@@ -109,6 +109,7 @@ export default function register(RED: NodeAPI): void {
       return [
         { topic: 'table', payload: tableRows(r), action: 'replace' } as NodeMessage,
         { topic: 'chart', payload: chartPoints(ledger, { ...query, now: r.window.to }), action: 'replace' } as NodeMessage,
+        { topic: 'lag', payload: live.lagPoints({ sourceOrg: query.sourceOrg, targetOrg: query.targetOrg, object: query.object }), action: 'replace' } as NodeMessage,
       ];
     };
 

@@ -125,6 +125,11 @@ describe('example 10: two-way sync of contacts', function () {
     // Every write OrgBridge made came back as a change event and was dropped as an echo.
     expect(echoes('ex10-cdc-hq')).to.be.at.least(PAIRS + 1);
     expect(echoes('ex10-cdc-sub')).to.be.at.least(PAIRS + 1);
+    // The writes of change events measured their replication lag for the sync status dashboard.
+    const lag = runtimeContext().metrics.snapshot().lastMinute.lag;
+    expect(lag?.writes).to.be.greaterThan(0);
+    expect(lag!.maxMs).to.be.at.least(lag!.p50Ms);
+    expect(runtimeContext().metrics.lagPoints().length).to.be.greaterThan(0);
     expect(errors, 'errors').to.deep.equal([]);
     expect(deadLetters, 'dead letters').to.deep.equal([]);
     expect(rejected, 'rejected').to.deep.equal([]);

@@ -154,8 +154,8 @@ describe('sf-sync-status node', () => {
     await helper.load(sfSyncStatus as never, flow({ interval: '5' }));
     const reports = collect<Msg>('reports');
     const dash = collect<Msg>('dash');
-    await until(() => dash.length >= 2, 'the first scheduled dashboard messages', 4_000);
-    expect(dash.slice(0, 2).map((m) => [m.topic, m.action])).to.deep.equal([['table', 'replace'], ['chart', 'replace']]);
+    await until(() => dash.length >= 3, 'the first scheduled dashboard messages', 4_000);
+    expect(dash.slice(0, 3).map((m) => [m.topic, m.action])).to.deep.equal([['table', 'replace'], ['chart', 'replace'], ['lag', 'replace']]);
     const rows = dash[0]!.payload as StatusTableRow[];
     expect(rows).to.deep.equal([{
       source: 'HQ', target: 'Subsidiary', object: 'Account', synced: 1234, skipped: 10, failed: 0, deadLettered: 3, successPercent: 99.8,
@@ -174,9 +174,32 @@ describe('sf-sync-status node', () => {
     const reports = collect<Msg>('reports');
     const dash = collect<Msg>('dash');
     helper.getNode('st').receive({ topic: 'dashboard' } as never);
-    await until(() => dash.length === 2, 'dashboard messages');
-    expect(dash.map((m) => m.topic)).to.deep.equal(['table', 'chart']);
+    await until(() => dash.length === 3, 'dashboard messages');
+    expect(dash.map((m) => m.topic)).to.deep.equal(['table', 'chart', 'lag']);
+    expect(dash[2]!.payload, 'no change event written, no lag').to.deep.equal([]);
     expect(reports).to.have.length(0);
+  });
+
+  it('charts the replication lag of change-event writes and reports it for the last minute', async () => {
+    fillLedger(standard);
+    await helper.load(sfSyncStatus as never, flow());
+    const reports = collect<Msg>('reports');
+    const dash = collect<Msg>('dash');
+    const metrics = runtimeContext().metrics;
+    for (const lagMs of [400, 900, 2_600]) {
+      const w = written(5, 1);
+      (w.s2s.write as { lagMs?: number }).lagMs = lagMs;
+      metrics.observe(writeSampleOf(w)!);
+    }
+    metrics.observe(writeSampleOf(written(5, 1))!);
+    helper.getNode('st').receive({ topic: 'dashboard' } as never);
+    await until(() => dash.length === 3, 'dashboard messages');
+    const points = dash[2]!.payload as Array<{ series: string; x: number; y: number }>;
+    expect(new Set(points.map((p) => p.series))).to.deep.equal(new Set(['lag (max)', 'lag (median)']));
+    expect(Math.max(...points.filter((p) => p.series === 'lag (max)').map((p) => p.y))).to.equal(2.6);
+    helper.getNode('st').receive({ topic: 'status' } as never);
+    await until(() => reports.length === 1, 'a report');
+    expect((reports[0]!.payload as StatusReport).live!.lastMinute.lag).to.deep.equal({ writes: 3, p50Ms: 900, maxMs: 2_600, lastMs: 2_600 });
   });
 
   it('reports the writes every sf-upsert-out records in the shared runtime context, not the messages it is fed', async () => {

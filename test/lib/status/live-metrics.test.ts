@@ -28,7 +28,7 @@ describe('live write metrics', () => {
     now += 20_000; // the first write is now 70 s old
     const s = live.snapshot();
     expect(s).to.include({ since: 1_000_000, writes: 2, records: 120, apiCalls: 2, lastWriteAt: 1_050_000 });
-    expect(s.lastMinute).to.deep.equal({ writes: 1, records: 20, apiCalls: 1, recordsPerSecond: 0.333, writeRecordsPerSecond: null });
+    expect(s.lastMinute).to.deep.equal({ writes: 1, records: 20, apiCalls: 1, recordsPerSecond: 0.333, writeRecordsPerSecond: null, lag: null });
     expect(s.byObject).to.deep.equal([{ sourceOrg: 'S', targetOrg: 'T', object: 'Account', writes: 2, records: 120, apiCalls: 2 }]);
     live.reset();
     expect(live.snapshot()).to.include({ writes: 0, apiCalls: 0, since: now });
@@ -41,5 +41,27 @@ describe('live write metrics', () => {
     expect(live.use('S', 'T', 'Account')).to.include({ apiCalls: 4, records: 10, writes: 2 });
     expect(live.use('S', 'U', 'Account')).to.include({ apiCalls: 3 });
     expect(live.use('S', 'T', 'Contact')).to.equal(undefined);
+  });
+
+  it('summarises the replication lag of change-event writes for the minute and charts it per 10 seconds for 15 minutes', () => {
+    let now = 10_000_000;
+    const live = new LiveMetrics(() => now);
+    const write = { records: 1, apiCalls: 1, resends: 0, created: 1, updated: 0, unchanged: 0, deleted: 0, failed: 0, deadLettered: 0, deferredReferences: 0, completedReferences: 0, recoveredCreates: 0, durationMs: 5 };
+    expect(writeSampleOf({ s2s: { object: 'Contact', write: { ...write, lagMs: 750 } } })).to.include({ lagMs: 750 });
+    live.observe({ records: 1, apiCalls: 1, durationMs: 5, lagMs: 3_000 });
+    now += 16 * 60_000; // past the chart's 15 minutes
+    live.observe({ records: 1, apiCalls: 1, durationMs: 5, lagMs: 200 });
+    live.observe({ records: 1, apiCalls: 1, durationMs: 5, lagMs: 600 });
+    live.observe({ records: 1, apiCalls: 1, durationMs: 5 });
+    now += 10_000;
+    live.observe({ records: 1, apiCalls: 1, durationMs: 5, lagMs: 1_000 });
+    expect(live.snapshot().lastMinute.lag).to.deep.equal({ writes: 3, p50Ms: 600, maxMs: 1_000, lastMs: 1_000 });
+    const points = live.lagPoints();
+    const max = points.filter((p) => p.series === 'lag (max)');
+    expect(max.map((p) => p.y)).to.deep.equal([0.6, 1]);
+    expect(max[1]!.x - max[0]!.x).to.equal(10_000);
+    expect(points.filter((p) => p.series === 'lag (median)').map((p) => p.y)).to.deep.equal([0.4, 1]);
+    now += 2 * 60_000;
+    expect(live.snapshot().lastMinute.lag).to.equal(null);
   });
 });
