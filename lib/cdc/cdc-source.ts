@@ -23,6 +23,7 @@ import type { OrgApi } from '../salesforce/org-api.js';
 import { StreamSubscription, type StreamState } from '../salesforce/streaming.js';
 import { soqlIdentifier } from '../collect/soql-text.js';
 import type { BatchMeta, SyncRecord } from '../sync/types.js';
+import { expressionErrorText, jsonataTruthy, type ExpressionEvaluator } from '../mapping/expressions.js';
 import { isChangeEvent, isOverflow, isOwnChange, recordChanges, type ChangeType, type RecordChange } from './change-event.js';
 import { coalesce, type CoalescedChange } from './coalesce.js';
 import { ChangeReader } from './change-reader.js';
@@ -46,6 +47,11 @@ export interface CdcSourceOptions {
   watchedFields: ReadonlyMap<string, ReadonlySet<string>>;
   /** Where a subscription without a checkpoint starts: -1 new events only, -2 every retained event. */
   firstStart: -1 | -2;
+  /**
+   * A JSONata condition over the re-read record (its fields; `$record` the change): records for
+   * which it is false are dropped and counted as filtered. Deletes carry no fields and always pass.
+   */
+  recordCondition?: { text: string; prepared: unknown; evaluator: ExpressionEvaluator };
   batchSize: number;
   /** Changes are gathered this long before a batch goes out; changes to one record within it become one. */
   windowMs: number;
@@ -64,7 +70,7 @@ export interface CdcSourceOptions {
 }
 
 export interface CdcProblem {
-  code: 'REPLAY_EXPIRED' | 'GAP_OVERFLOW' | 'CHECKPOINT_HELD' | 'RELEASED' | 'READ_FAILED' | 'SUBSCRIBE_FAILED';
+  code: 'REPLAY_EXPIRED' | 'GAP_OVERFLOW' | 'CHECKPOINT_HELD' | 'RELEASED' | 'READ_FAILED' | 'SUBSCRIBE_FAILED' | 'CONDITION_FAILED';
   message: string;
   channel?: string;
   object?: string;
@@ -370,6 +376,16 @@ export class CdcSource {
       read.records = read.records.filter((_r, k) => keep.has(k));
       read.changes = read.changes.filter((_c, k) => keep.has(k));
     }
+    if (this.o.recordCondition && read.records.length) {
+      const keep = await this.meetingCondition(read.records, read.changes);
+      const dropped = read.changes.filter((_c, k) => !keep[k]);
+      if (dropped.length) {
+        this.counts.filtered += dropped.length;
+        for (const p of parts(dropped)) this.partDone(p.channel, p.change.replayId);
+        read.records = read.records.filter((_r, k) => keep[k]);
+        read.changes = read.changes.filter((_c, k) => keep[k]);
+      }
+    }
     if (!read.records.length) return;
     let ack: string[] | undefined;
     if (this.o.acked) {
@@ -396,6 +412,31 @@ export class CdcSource {
     // With no writer to acknowledge it, a batch is done with once it is sent.
     if (!ack) for (const p of done) this.partDone(p.channel, p.change.replayId);
     this.o.onChange?.();
+  }
+
+  /**
+   * Which records the condition lets through. One that the condition cannot be evaluated on is
+   * sent on, and the problem reported: the mappings and the writer still apply their own rules,
+   * whereas a change dropped here would be lost.
+   */
+  private async meetingCondition(records: readonly SyncRecord[], changes: readonly CoalescedChange[]): Promise<boolean[]> {
+    const { text, prepared, evaluator } = this.o.recordCondition!;
+    const failed: string[] = [];
+    const keep = await Promise.all(records.map(async (r, k) => {
+      if (r.operation === 'delete') return true;
+      const c = changes[k]!;
+      const binding = { sourceId: r.sourceId, object: r.object, operation: r.operation, changeType: c.changeType, changedFields: c.changedFields, origin: r.origin };
+      try {
+        return jsonataTruthy(await evaluator.evaluate(prepared, r.fields, { record: binding }));
+      } catch (err) {
+        if (failed.length < 3) failed.push(`${r.object} ${r.sourceId}: ${expressionErrorText(err)}`);
+        return true;
+      }
+    }));
+    if (failed.length) {
+      this.o.onProblem({ code: 'CONDITION_FAILED', severity: 'warning', message: `the condition ${JSON.stringify(text)} could not be evaluated (${failed.join('; ')}); those records are sent on` });
+    }
+    return keep;
   }
 
   /**

@@ -3,6 +3,7 @@
  * engine takes it, or the problems in words.
  */
 import { CHANGE_TYPES, changeEventChannel, type ChangeType } from './change-event.js';
+import { expressionErrorText, type ExpressionEvaluator } from '../mapping/expressions.js';
 
 export interface CdcSettingsInput {
   objects?: unknown;
@@ -14,6 +15,7 @@ export interface CdcSettingsInput {
   fields?: unknown;
   start?: unknown;
   checkpointName?: unknown;
+  condition?: unknown;
 }
 
 export interface CdcSettings {
@@ -23,6 +25,10 @@ export interface CdcSettings {
   watchedFields: Map<string, Set<string>>;
   firstStart: -1 | -2;
   checkpointName: string;
+  /** JSONata over the re-read record; empty: every record. */
+  condition: string;
+  /** The condition prepared by the evaluator given, as the engine takes it. */
+  recordCondition?: { text: string; prepared: unknown; evaluator: ExpressionEvaluator };
 }
 
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -31,8 +37,18 @@ const CHANNEL = /^\/data\/[A-Za-z][A-Za-z0-9_]*$/;
 const list = (v: unknown) => String(v ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 const on = (v: unknown, fallback: boolean) => (v === undefined || v === '' ? fallback : v === true || v === 'true');
 
-export function cdcSettings(input: CdcSettingsInput): { settings: CdcSettings; problems: string[] } {
+/** `evaluator` prepares the condition (Node-RED's JSONata in the node); without one it is not checked. */
+export function cdcSettings(input: CdcSettingsInput, evaluator?: ExpressionEvaluator): { settings: CdcSettings; problems: string[] } {
   const problems: string[] = [];
+  const condition = String(input.condition ?? '').trim();
+  let recordCondition: CdcSettings['recordCondition'];
+  if (condition && evaluator) {
+    try {
+      recordCondition = { text: condition, prepared: evaluator.prepare(condition), evaluator };
+    } catch (err) {
+      problems.push(`Condition: ${expressionErrorText(err)}; it is a JSONata expression over the record's fields, e.g. Industry = 'Energy'`);
+    }
+  }
   const objects = [...new Set(list(input.objects))];
   if (!objects.length) problems.push('Objects: name at least one object whose changes to capture, e.g. Account, Contact');
   for (const o of objects) if (!API_NAME.test(o)) problems.push(`Objects: '${o}' is not an object API name`);
@@ -63,6 +79,8 @@ export function cdcSettings(input: CdcSettingsInput): { settings: CdcSettings; p
       watchedFields,
       firstStart: start === 'retained' ? -2 : -1,
       checkpointName: String(input.checkpointName ?? '').trim(),
+      condition,
+      ...(recordCondition ? { recordCondition } : {}),
     },
     problems,
   };

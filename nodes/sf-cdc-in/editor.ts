@@ -39,6 +39,7 @@ RED.nodes.registerType('sf-cdc-in', {
     windowMs: { value: '500', validate: (v: string) => wholeNumberIn(v, 0, 60000) },
     inFlight: { value: '4', validate: (v: string) => wholeNumberIn(v, 1, 20) },
     ackTimeout: { value: '300', validate: (v: string) => wholeNumberIn(v, 5, 3600) },
+    condition: { value: '' },
   },
   outputLabels: ['changed records (SyncRecord[])', 'replay, gap and connection events'],
   paletteLabel: 'change capture',

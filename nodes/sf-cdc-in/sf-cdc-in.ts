@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { CdcSource, type CdcProblem } from '../../lib/cdc/cdc-source.js';
 import { cdcSettings } from '../../lib/cdc/settings.js';
+import { redJsonataEvaluator, type RedJsonataUtil } from '../../lib/mapping/index.js';
 import { runtimeContext } from '../../lib/runtime/context.js';
 import { OrgApi } from '../../lib/salesforce/org-api.js';
 import { writerDownstream } from '../shared/acks.js';
@@ -23,9 +24,15 @@ interface CdcConfig extends NodeDef {
   windowMs: string | number;
   inFlight: string | number;
   ackTimeout: string | number;
+  condition: string;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+/**
+ * The report is refreshed this often even when nothing changes, so the last successful long poll
+ * that sf-health-check reads is never more than a few seconds old (a quiet stream changes nothing).
+ */
+const REPORT_EVERY_S = 5;
 
 export default function register(RED: NodeAPI): void {
   function SfCdcIn(this: Node, config: CdcConfig) {
@@ -34,7 +41,7 @@ export default function register(RED: NodeAPI): void {
     const kit = new NodeKit(RED, node);
     const ctx = runtimeContext();
     publishRuntime(RED, node, (fn) => kit.onClose(fn));
-    const { settings, problems } = cdcSettings(config);
+    const { settings, problems } = cdcSettings(config, redJsonataEvaluator(RED.util as unknown as RedJsonataUtil, node));
     if (problems.length) {
       kit.status('red', 'ring', 'sf-cdc-in.status.config');
       node.error(localizedError(RED, 'sf-cdc-in.errors.config', { problems: problems.join('; ') }, 'INVALID_CONFIGURATION'));
@@ -51,14 +58,18 @@ export default function register(RED: NodeAPI): void {
     let state = 'starting';
 
     const report = () => {
-      if (!source) return;
+      // Closing: the source is forgotten and must not be reported back while it stops.
+      if (!source || kit.closing) return;
       const c = source.counts;
       ctx.reportSource({
         id: node.id, name: config.name || 'sf-cdc-in', kind: 'sf-cdc-in', state, inFlight: source.window.inFlight,
         settled: source.window.counts.settled, failed: source.window.counts.failed, released: source.window.counts.released,
-        lastBatchAt: null, detail: { counts: { ...c }, channels: source.channelStates() },
+        lastBatchAt: null,
+        // The connection's config node id (and the org) let sf-health-check find this org's subscriptions.
+        detail: { connection: config.connection, orgId: org.identity?.orgId ?? null, counts: { ...c }, channels: source.channelStates() },
       });
     };
+    kit.every(REPORT_EVERY_S, report, { minIntervalS: REPORT_EVERY_S, firstAfterMs: REPORT_EVERY_S * 1000 });
     const showStatus = () => {
       if (!source || kit.closing) return;
       const channels = source.channelStates();

@@ -26,6 +26,7 @@ RED.nodes.registerType('sf-health-check', {
     interval: { value: '60', validate: RED.validators.number() },
     degradedLatencyMs: { value: '2000', validate: RED.validators.number() },
     degradedApiPercent: { value: '90', validate: RED.validators.number() },
+    silentAfter: { value: '0', validate: RED.validators.number(true) },
     publishConnection: { value: '', type: 'sf-connection', required: false },
     publishEvent: { value: 'Org_Status__e' },
   },

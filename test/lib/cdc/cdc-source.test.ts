@@ -14,6 +14,7 @@ import { AckRegistry } from '../../../lib/runtime/acks.js';
 import { OrgApi } from '../../../lib/salesforce/org-api.js';
 import type { BatchMeta, SyncRecord } from '../../../lib/sync/types.js';
 import { RecordWriter } from '../../../lib/upsert/index.js';
+import { jsonataEvaluator } from '../../../lib/mapping/jsonata-evaluator.js';
 import { PASSWORD, settingsFor } from '../../support/connection.js';
 import { connectDirect, control, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
 
@@ -232,6 +233,37 @@ describe('change capture (CdcSource) against the emulator', function () {
     expect(sent).to.have.length(1);
     expect(sent[0]!.records[0]!.changedFields).to.include('Industry').and.not.include('Phone');
     expect(source.counts.filtered).to.equal(2);
+  });
+
+  it('sends only records meeting its condition, deletes always, and moves the checkpoint past the rest', async () => {
+    const evaluator = jsonataEvaluator();
+    const text = "Industry = 'Energy' or $record.changeType = 'CREATE' and $contains(Name, 'new')";
+    const { sent, source } = await start({ windowMs: 20, recordCondition: { text, prepared: evaluator.prepare(text), evaluator } });
+    const kept = await conn.sobject('Account').create({ Name: 'Energy one', Industry: 'Energy' });
+    await until(() => sent.length === 1, 'the Energy account');
+    write(sent[0]!);
+    await until(() => checkpoint() !== undefined, 'the checkpoint past the written change');
+    const afterFirst = checkpoint();
+    const other = await conn.sobject('Account').create({ Name: 'Retail one', Industry: 'Retail' });
+    await pause(300);
+    expect(sent, 'the Retail account does not meet the condition').to.have.length(1);
+    expect(source.counts.filtered).to.equal(1);
+    await until(() => checkpoint() !== undefined && checkpoint()! > afterFirst!, 'the checkpoint past the dropped change');
+    expect(source.channelStates().find((c) => c.channel === '/data/AccountChangeEvent')!.open).to.equal(0);
+    await conn.sobject('Account').destroy(other.id!);
+    await until(() => sent.length === 2, 'the delete');
+    expect(sent[1]!.records[0]).to.include({ operation: 'delete', sourceId: other.id });
+    expect(sent[0]!.records[0]!.sourceId).to.equal(kept.id);
+  });
+
+  it('sends a record its condition cannot be evaluated on, and says so', async () => {
+    const evaluator = jsonataEvaluator();
+    const text = '$number(Name) > 1';
+    const { sent, problems } = await start({ windowMs: 20, recordCondition: { text, prepared: evaluator.prepare(text), evaluator } });
+    await conn.sobject('Account').create({ Name: 'not a number' });
+    await until(() => sent.length === 1, 'the record');
+    expect(problems.map((p) => p.code)).to.deep.equal(['CONDITION_FAILED']);
+    expect(problems[0]!.message).to.include('$number(Name) > 1').and.include('sent on');
   });
 
   it('renews an expired session and resubscribes from the last event, losing nothing', async () => {

@@ -2,12 +2,28 @@ import { expect } from 'chai';
 import { fieldOfHeaderName, isOwnChange, recordChanges, type ChangeType, type RecordChange } from '../../../lib/cdc/change-event.js';
 import { coalesce } from '../../../lib/cdc/coalesce.js';
 import { ReplayTracker } from '../../../lib/cdc/replay-tracker.js';
+import { cdcSettings } from '../../../lib/cdc/settings.js';
+import { jsonataEvaluator } from '../../../lib/mapping/jsonata-evaluator.js';
 
 const change = (recordId: string, changeType: ChangeType, replayId: number, changedFields: string[] = []): RecordChange => ({
   object: 'Account', recordId, changeType, gap: false, changedFields, replayId, commitTimestamp: replayId * 10, changeOrigin: '', commitUser: '', transactionKey: '', sequenceNumber: 1,
 });
 
 describe('change capture pieces', () => {
+  describe('settings', () => {
+    it('prepares a condition, and names the setting and what it takes when it is not JSONata', async () => {
+      const ok = cdcSettings({ objects: 'Account', condition: " BillingCountry = 'Germany' " }, jsonataEvaluator());
+      expect(ok.problems).to.deep.equal([]);
+      expect(ok.settings.recordCondition?.text).to.equal("BillingCountry = 'Germany'");
+      const { evaluator, prepared } = ok.settings.recordCondition!;
+      expect(await evaluator.evaluate(prepared, { BillingCountry: 'Germany' }, {})).to.equal(true);
+      const bad = cdcSettings({ objects: 'Account', condition: "BillingCountry = 'Germany" }, jsonataEvaluator());
+      expect(bad.problems).to.have.length(1);
+      expect(bad.problems[0]).to.match(/^Condition: .+; it is a JSONata expression over the record's fields/);
+      expect(cdcSettings({ objects: 'Account' }, jsonataEvaluator()).settings.recordCondition).to.equal(undefined);
+    });
+  });
+
   describe('ReplayTracker', () => {
     it('moves only over a contiguous run of finished events, with the commit time of the last', () => {
       const t = new ReplayTracker(-1);
