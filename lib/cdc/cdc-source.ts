@@ -29,6 +29,9 @@ import { coalesce, type CoalescedChange } from './coalesce.js';
 import { ChangeReader } from './change-reader.js';
 import { ReplayTracker } from './replay-tracker.js';
 
+/** Node-RED's clock and the org's may differ a little: a catch-up from a start time reads this much earlier. */
+const CLOCK_MARGIN_MS = 60_000;
+
 export interface CdcSourceOptions {
   org: OrgConnection;
   api: OrgApi;
@@ -170,14 +173,33 @@ export class CdcSource {
   async start(): Promise<void> {
     await this.o.org.connection();
     this.orgId = this.o.org.identity?.orgId ?? '';
+    const startedAt = this.now();
+    const anchored: Array<{ c: ChannelState; since: number }> = [];
     for (const channel of this.o.channels) {
       const saved = this.o.ledger.cdcCheckpoint(this.orgId, channel, this.o.checkpointName);
+      if (!saved && this.o.firstStart === -1) {
+        // "From now" has no replay id until the first event: the start time stands in for it, so a
+        // stop before anything was written still knows from when to catch up.
+        this.o.ledger.moveCdcCheckpoint({ orgId: this.orgId, channel, name: this.o.checkpointName, replayId: -1, committedAt: startedAt }, this.now());
+      }
       const from = saved ? saved.replayId : this.o.firstStart;
       const state: ChannelState = { channel, tracker: new ReplayTracker(from), keepSavedCheckpoint: false, committedAt: saved?.committedAt ?? 0, outstanding: new Map(), state: 'connecting', catchingUp: false };
+      if (saved?.replayId === -1) anchored.push({ c: state, since: saved.committedAt });
       this.channels.set(channel, state);
       this.subscribe(state, from, saved?.committedAt);
     }
     await Promise.all([...this.channels.values()].map((c) => c.subscription?.start()));
+    // Stopped again before the first change was written: what changed since that first start is
+    // read as a catch-up (the events are not asked for again, as there is no replay id to ask from).
+    for (const { c, since } of anchored) {
+      c.keepSavedCheckpoint = true;
+      void this.catchUp(c, this.objectsOf(c), since - CLOCK_MARGIN_MS, () => {
+        c.keepSavedCheckpoint = false;
+        if (c.tracker.checkpoint >= 0) this.saveCheckpoint(c, c.tracker.checkpoint, c.committedAt);
+        // Still no event: this start is now the time from which a later one catches up.
+        else this.o.ledger.moveCdcCheckpoint({ orgId: this.orgId, channel: c.channel, name: this.o.checkpointName, replayId: -1, committedAt: startedAt }, this.now());
+      });
+    }
   }
 
   async stop(): Promise<void> {

@@ -85,3 +85,25 @@ export function cdcSettings(input: CdcSettingsInput, evaluator?: ExpressionEvalu
     problems,
   };
 }
+
+/** What one change-capture node subscribes to, as far as its checkpoints go. */
+export interface CheckpointOwner {
+  id: string;
+  name: string;
+  connection: string;
+  channels: readonly string[];
+  checkpointName: string;
+}
+
+/**
+ * The other nodes that would move the same checkpoints as `self`: on the same connection, with a
+ * channel in common and the same checkpoint name. Each moves the checkpoint past what its own flow
+ * wrote, so one could skip changes the other has not written yet.
+ */
+export function sharedCheckpoints(self: CheckpointOwner, others: readonly CheckpointOwner[]): Array<{ name: string; channels: string[] }> {
+  const mine = new Set(self.channels.map((c) => c.toLowerCase()));
+  return others
+    .filter((o) => o.id !== self.id && o.connection === self.connection && o.checkpointName === self.checkpointName)
+    .map((o) => ({ name: o.name || o.id, channels: o.channels.filter((c) => mine.has(c.toLowerCase())) }))
+    .filter((o) => o.channels.length > 0);
+}

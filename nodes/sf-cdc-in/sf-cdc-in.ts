@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { CdcSource, type CdcProblem } from '../../lib/cdc/cdc-source.js';
-import { cdcSettings } from '../../lib/cdc/settings.js';
+import { cdcSettings, sharedCheckpoints, type CheckpointOwner } from '../../lib/cdc/settings.js';
 import { redJsonataEvaluator, type RedJsonataUtil } from '../../lib/mapping/index.js';
 import { runtimeContext } from '../../lib/runtime/context.js';
 import { OrgApi } from '../../lib/salesforce/org-api.js';
@@ -42,6 +42,13 @@ export default function register(RED: NodeAPI): void {
     const ctx = runtimeContext();
     publishRuntime(RED, node, (fn) => kit.onClose(fn));
     const { settings, problems } = cdcSettings(config, redJsonataEvaluator(RED.util as unknown as RedJsonataUtil, node));
+    // Two nodes moving one checkpoint would each skip what the other has not written yet.
+    const owner = (n: CdcConfig): CheckpointOwner => ({ id: n.id, name: n.name, connection: n.connection, channels: cdcSettings(n).settings.channels, checkpointName: cdcSettings(n).settings.checkpointName });
+    const others: CheckpointOwner[] = [];
+    RED.nodes.eachNode((n) => void (n.type === 'sf-cdc-in' && !(n as { d?: boolean }).d && others.push(owner(n as unknown as CdcConfig))));
+    for (const other of sharedCheckpoints(owner(config), others)) {
+      problems.push(`Checkpoint: '${other.name}' reads ${other.channels.join(', ')} of the same connection with the same checkpoint name; give each node a Checkpoint name of its own`);
+    }
     if (problems.length) {
       kit.status('red', 'ring', 'sf-cdc-in.status.config');
       node.error(localizedError(RED, 'sf-cdc-in.errors.config', { problems: problems.join('; ') }, 'INVALID_CONFIGURATION'));

@@ -30,7 +30,7 @@ interface EditorRed {
     node(id: string): EditorNode | undefined;
   };
   view: { importNodes(nodes: unknown[], options: Record<string, unknown>): void };
-  editor: { editConfig(name: string, type: string, id: string): void };
+  editor: { editConfig(name: string, type: string, id: string): void; edit(node: EditorNode): void };
   workspaces: { show(id: string): void };
 }
 interface PageGlobals {
@@ -137,6 +137,72 @@ describe('editor and dashboard in Chromium (e2e)', function () {
     // The label on the canvas too, not just the editor's model.
     const labels = await editor.locator('.red-ui-flow-node-status-label').allTextContents();
     expect(labels.filter((l) => allAvailable(l.trim()))).to.have.length.greaterThan(0);
+  });
+
+  it('runs continuous and two-way sync in the demo: a change in either org arrives in the other, echoes dropped', async () => {
+    const cdcStatuses = () => editor.evaluate(() =>
+      (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-cdc-in' }).map((n) => ({ id: n.id, z: n.z, text: n.status?.text ?? '' })));
+    await editor.waitForFunction(
+      () => {
+        const nodes = (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-cdc-in' });
+        return nodes.length === 3 && nodes.every((n) => (n.status?.text ?? '').startsWith('listening'));
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    const control = async (method: string, route: string, body?: unknown) => {
+      const res = await fetch(`${demo.ready.loginUrl}/__emulator__${route}`, {
+        method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      expect(res.ok, `${method} ${route}`).to.equal(true);
+      return res.json() as Promise<unknown>;
+    };
+    const snapshot = async (org: string, object: string) => (await control('GET', `/orgs/${org}/snapshot/${object}`)) as Array<Record<string, unknown>>;
+    const eventually = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
+      for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+        const got = await probe();
+        if (got !== undefined) return got;
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    const hqAccount = (await snapshot('hq', 'Account')).find((a) => a.Name === 'Altura EMEA')!;
+    const seeded = (await control('POST', '/orgs/hq/seed', { object: 'Contact', records: [{ FirstName: 'Eve', LastName: 'Two-Way', AccountId: hqAccount.Id }] })) as { ids: string[] };
+    const hqId = seeded.ids[0]!;
+    const twin = await eventually('the HQ contact in the subsidiary', async () => (await snapshot('subsidiary', 'Contact')).find((c) => c.HQ_Id__c === hqId));
+    await control('POST', '/orgs/subsidiary/edit', { object: 'Contact', records: [{ Id: twin.Id, Title: 'Edited in the subsidiary' }] });
+    await eventually('the subsidiary change in HQ', async () => ((await snapshot('hq', 'Contact')).find((c) => c.Id === hqId)?.Title === 'Edited in the subsidiary' ? true : undefined));
+    // The writes into each org came back as change events there, and were dropped.
+    await editor.waitForFunction(
+      () => ['ex10-cdc-hq', 'ex10-cdc-sub'].every((id) => /echoes dropped: [1-9]\d*$/.test((globalThis as unknown as PageGlobals).RED.nodes.node(id)?.status?.text ?? '')),
+      undefined,
+      { timeout: 15_000 },
+    );
+    const statuses = await cdcStatuses();
+    const tab = statuses.find((n) => n.id === 'ex10-cdc-hq')!.z!;
+    await editor.evaluate((z) => (globalThis as unknown as PageGlobals).RED.workspaces.show(z), tab);
+    await editor.locator('.red-ui-flow-node-status-label', { hasText: 'echoes dropped' }).first().waitFor({ state: 'visible' });
+    await shot(editor, '02c-two-way-sync');
+    await editor.evaluate((z) => (globalThis as unknown as PageGlobals).RED.workspaces.show(z), statuses.find((n) => n.id === 'ex09-cdc')!.z!);
+    await editor.locator('.red-ui-flow-node-status-label', { hasText: 'listening' }).first().waitFor({ state: 'visible' });
+    await shot(editor, '02c-continuous-sync');
+
+    // The change capture dialog, in words.
+    await editor.evaluate(() => {
+      const RED = (globalThis as unknown as PageGlobals).RED;
+      RED.editor.edit(RED.nodes.node('ex10-cdc-sub')!);
+    });
+    const objects = editor.locator('#node-input-objects');
+    await objects.waitFor({ state: 'visible' });
+    expect(await objects.inputValue()).to.equal('Contact');
+    expect(await editor.locator('#node-input-checkpointName').inputValue()).to.equal('two-way contacts');
+    const labels = (await editor.locator('.red-ui-tray label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    expect(labels).to.include.members(['Objects', 'Fields', 'Condition', 'Checkpoint']);
+    expect(labels.filter((l) => l.startsWith('sf-cdc-in.')), 'untranslated labels').to.deep.equal([]);
+    expect(await editor.locator('#node-input-condition').getAttribute('placeholder')).to.contain('BillingCountry');
+    await shot(editor, '02d-change-capture-dialog');
+    await editor.locator('#node-dialog-cancel').click();
+    await objects.waitFor({ state: 'detached' });
+    expect(pageErrors).to.deep.equal([]);
   });
 
   it('tests the HQ connection from the sf-connection dialog', async () => {
@@ -275,6 +341,16 @@ describe('editor and dashboard in Chromium (e2e)', function () {
     const after = await editor.evaluate(() => (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' }).length);
     expect(after).to.equal(before * 2);
 
+    // A second copy of a change-capture node on the same connection must have a checkpoint of its
+    // own (two nodes moving one checkpoint are refused at deploy), as the node's help says.
+    const renamed = await editor.evaluate(() => {
+      const RED = (globalThis as unknown as PageGlobals).RED as PageGlobals['RED'] & { nodes: { dirty(d: boolean): void } };
+      const copies = RED.nodes.filterNodes({ type: 'sf-cdc-in' }).filter((n) => !['ex09-cdc', 'ex10-cdc-hq', 'ex10-cdc-sub'].includes(n.id));
+      for (const n of copies) Object.assign(n, { checkpointName: `imported copy of ${n.name}`, changed: true });
+      RED.nodes.dirty(true);
+      return copies.length;
+    });
+    expect(renamed, 'imported copies of sf-cdc-in').to.equal(3);
     await editor.locator('#red-ui-header-button-deploy').click();
     // Invalid or unknown nodes would raise a confirmation instead of deploying.
     const deployed = editor.locator('.red-ui-notification').filter({ hasText: 'Successfully deployed' });
@@ -287,8 +363,10 @@ describe('editor and dashboard in Chromium (e2e)', function () {
     expect(await deployed.first().innerText()).to.not.match(/unused/i);
     await editor.waitForFunction(
       () => {
-        const checks = (globalThis as unknown as PageGlobals).RED.nodes.filterNodes({ type: 'sf-health-check' });
-        return checks.every((n) => /^(\d+)\/\1 available$/.test(n.status?.text ?? ''));
+        const RED = (globalThis as unknown as PageGlobals).RED;
+        const checks = RED.nodes.filterNodes({ type: 'sf-health-check' });
+        const cdc = RED.nodes.filterNodes({ type: 'sf-cdc-in' });
+        return checks.every((n) => /^(\d+)\/\1 available$/.test(n.status?.text ?? '')) && cdc.length === 6 && cdc.every((n) => (n.status?.text ?? '').startsWith('listening'));
       },
       undefined,
       { timeout: 30_000 },

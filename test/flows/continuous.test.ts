@@ -99,7 +99,7 @@ describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
     await load();
     const acc = await hqApi.sobject('Account').create({ Name: 'Before the restart' });
     await until(() => !!inSubsidiary('Account', acc.id!), 'the first account');
-    await until(() => runtimeContext().source('cdc')?.inFlight === 0, 'the batch acknowledged');
+    await until(() => (runtimeContext().source('cdc')?.settled ?? 0) >= 1, 'the batch acknowledged');
     await helper.unload();
     const whileDown = await hqApi.sobject('Account').create({ Name: 'While Node-RED was stopped' });
     await hqApi.sobject('Account').update({ Id: acc.id!, Phone: '555-0142' });
@@ -184,5 +184,22 @@ describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
     // Worded from the catalog (the lib's problem text is tested with the settings); the code says what it is.
     expect(JSON.stringify(error?.msg)).to.include('INVALID_CONFIGURATION');
     expect(runtimeContext().source('cdc')).to.equal(undefined);
+  });
+
+  it('refuses two nodes that would move one checkpoint, each naming the other', async () => {
+    const flow = cdcPipelineFlow(urls);
+    const first = flow.find((n) => n.id === 'cdc')!;
+    flow.push({ ...first, id: 'cdc-2', name: 'HQ contacts too', objects: 'Contact', wires: [[], []] });
+    await helper.load(ALL_NODES as never, flow as never, CREDENTIALS);
+    await new Promise((r) => setTimeout(r, 300));
+    const errors = helper.log().args.map((a: unknown[]) => a[0] as { level: number; id?: string; msg: unknown }).filter((l) => l.level === 20);
+    expect(errors.map((e) => e.id).sort()).to.deep.equal(['cdc', 'cdc-2']);
+    expect(errors.every((e) => JSON.stringify(e.msg).includes('INVALID_CONFIGURATION'))).to.equal(true);
+    expect(runtimeContext().source('cdc')).to.equal(undefined);
+    // Named apart, both run.
+    await helper.unload();
+    flow.find((n) => n.id === 'cdc-2')!.checkpointName = 'contacts report';
+    await helper.load(ALL_NODES as never, flow as never, CREDENTIALS);
+    await until(() => runtimeContext().source('cdc')?.state === 'listening' && runtimeContext().source('cdc-2')?.state === 'listening', 'both to listen', 20_000);
   });
 });

@@ -129,13 +129,33 @@ describe('change capture (CdcSource) against the emulator', function () {
       await conn.sobject('Account').create({ Name: name });
       await until(() => sent.some((b) => b.records.some((r) => r.fields.Name === name)), name);
     }
-    expect(checkpoint(), 'nothing written yet').to.equal(undefined);
+    expect(checkpoint(), 'nothing written yet: only the first start is kept').to.equal(-1);
     const [b1, b2, b3] = sent;
     write(b3!);
     write(b2!);
-    expect(checkpoint(), 'later batches written first do not move it past the first').to.equal(undefined);
+    expect(checkpoint(), 'later batches written first do not move it past the first').to.equal(-1);
     write(b1!);
     expect(checkpoint()).to.equal(b3!.records[0]!.origin.replayId);
+  });
+
+  it('stopped before its first change was written, catches up from its first start when started again', async () => {
+    const first = await start({ windowMs: 20 });
+    await conn.sobject('Account').create({ Name: 'Sent, never written' });
+    await until(() => first.sent.length === 1, 'the first change');
+    await first.source.stop();
+    expect(checkpoint(), 'only the first start is kept').to.equal(-1);
+    await conn.sobject('Account').create({ Name: 'Made while stopped' });
+    const second = await start({ windowMs: 20 });
+    await until(() => second.sent.flatMap((b) => b.records).length >= 2, 'both changes again');
+    expect(second.sent.flatMap((b) => b.records).map((r) => r.fields.Name)).to.have.members(['Sent, never written', 'Made while stopped']);
+    for (const b of second.sent) write(b);
+    await until(() => second.source.channelStates().every((c) => !c.catchingUp), 'the catch-up done');
+    // Still no live event to take a replay id from: the restart's time is the new start.
+    expect(checkpoint()).to.equal(-1);
+    await conn.sobject('Account').create({ Name: 'Live' });
+    await until(() => second.sent.flatMap((b) => b.records).some((r) => r.fields.Name === 'Live'), 'the live change');
+    write(second.sent[second.sent.length - 1]!);
+    await until(() => (checkpoint() ?? -1) > 0, 'a real checkpoint');
   });
 
   it('resumes from its checkpoint after a restart: the unwritten change comes again, the written one does not', async () => {

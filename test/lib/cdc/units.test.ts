@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { fieldOfHeaderName, isOwnChange, recordChanges, type ChangeType, type RecordChange } from '../../../lib/cdc/change-event.js';
 import { coalesce } from '../../../lib/cdc/coalesce.js';
 import { ReplayTracker } from '../../../lib/cdc/replay-tracker.js';
-import { cdcSettings } from '../../../lib/cdc/settings.js';
+import { cdcSettings, sharedCheckpoints } from '../../../lib/cdc/settings.js';
 import { jsonataEvaluator } from '../../../lib/mapping/jsonata-evaluator.js';
 
 const change = (recordId: string, changeType: ChangeType, replayId: number, changedFields: string[] = []): RecordChange => ({
@@ -11,6 +11,20 @@ const change = (recordId: string, changeType: ChangeType, replayId: number, chan
 
 describe('change capture pieces', () => {
   describe('settings', () => {
+    it('names the other nodes that would move the same checkpoint: same connection, a channel in common, same name', () => {
+      const node = (id: string, connection: string, channels: string[], checkpointName = '') => ({ id, name: `node ${id}`, connection, channels, checkpointName });
+      const self = node('a', 'hq', ['/data/AccountChangeEvent', '/data/ContactChangeEvent']);
+      const others = [
+        self,
+        node('b', 'hq', ['/data/ContactChangeEvent']),
+        node('c', 'hq', ['/data/ContactChangeEvent'], 'two-way contacts'),
+        node('d', 'subsidiary', ['/data/AccountChangeEvent']),
+        node('e', 'hq', ['/data/OpportunityChangeEvent']),
+      ];
+      expect(sharedCheckpoints(self, others)).to.deep.equal([{ name: 'node b', channels: ['/data/ContactChangeEvent'] }]);
+    });
+
+
     it('prepares a condition, and names the setting and what it takes when it is not JSONata', async () => {
       const ok = cdcSettings({ objects: 'Account', condition: " BillingCountry = 'Germany' " }, jsonataEvaluator());
       expect(ok.problems).to.deep.equal([]);
