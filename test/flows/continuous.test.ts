@@ -202,4 +202,29 @@ describe('continuous sync flow: sf-cdc-in → map → upsert', function () {
     await helper.load(ALL_NODES as never, flow as never, CREDENTIALS);
     await until(() => runtimeContext().source('cdc')?.state === 'listening' && runtimeContext().source('cdc-2')?.state === 'listening', 'both to listen', 20_000);
   });
+
+  it('recovers a checkpoint the org no longer retains by a catch-up read, losing nothing, and says so', async () => {
+    await load();
+    const acc = await hqApi.sobject('Account').create({ Name: 'Before the long stop' });
+    await until(() => !!inSubsidiary('Account', acc.id!), 'the first account');
+    await until(() => (runtimeContext().source('cdc')?.settled ?? 0) >= 1 && (checkpoint('/data/AccountChangeEvent') ?? -1) > 0, 'a checkpoint past it');
+    await helper.unload();
+    await hqApi.sobject('Account').update({ Id: acc.id!, Phone: '555-0172' });
+    const whileAway = await hqApi.sobject('Account').create({ Name: 'Made during the long stop' });
+    // The org keeps its events a second only: the checkpoint's replay id is gone when Node-RED is back.
+    await control(emulator, 'POST', '/orgs/hq/streaming/retention', { hours: 1 / 3600 });
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      const io = await load();
+      await until(() => io.events.some((m) => m.topic === 'REPLAY_EXPIRED'), 'the expired replay id reported');
+      await until(() => inSubsidiary('Account', acc.id!)?.Phone === '555-0172' && !!inSubsidiary('Account', whileAway.id!), 'the changes made while away');
+      expect(String((io.events.find((m) => m.topic === 'REPLAY_EXPIRED')!.payload as { message: string }).message)).to.match(/reading every record changed since/);
+      // And live again.
+      const live = await hqApi.sobject('Account').create({ Name: 'Live after the catch-up' });
+      await until(() => !!inSubsidiary('Account', live.id!), 'a live change');
+      expect(io.caught).to.deep.equal([]);
+    } finally {
+      await control(emulator, 'POST', '/orgs/hq/streaming/retention', { hours: 72 });
+    }
+  });
 });
