@@ -106,7 +106,8 @@ interface ChannelState {
   channel: string;
   tracker: ReplayTracker;
   /** While a catch-up after lost events is not written, the old checkpoint stays in the ledger. */
-  keepSavedCheckpoint: boolean;
+  /** Catch-ups under way that hold the saved checkpoint where it is until they are written. */
+  holds: number;
   /** Commit time of the event at the in-memory checkpoint. */
   committedAt: number;
   subscription?: StreamSubscription;
@@ -183,8 +184,11 @@ export class CdcSource {
         this.o.ledger.moveCdcCheckpoint({ orgId: this.orgId, channel, name: this.o.checkpointName, replayId: -1, committedAt: startedAt }, this.now());
       }
       const from = saved ? saved.replayId : this.o.firstStart;
-      const state: ChannelState = { channel, tracker: new ReplayTracker(from), keepSavedCheckpoint: false, committedAt: saved?.committedAt ?? 0, outstanding: new Map(), state: 'connecting', catchingUp: false };
-      if (saved?.replayId === -1) anchored.push({ c: state, since: saved.committedAt });
+      const state: ChannelState = { channel, tracker: new ReplayTracker(from), holds: 0, committedAt: saved?.committedAt ?? 0, outstanding: new Map(), state: 'connecting', catchingUp: false };
+      if (saved?.replayId === -1) {
+        state.holds++;
+        anchored.push({ c: state, since: saved.committedAt });
+      }
       this.channels.set(channel, state);
       this.subscribe(state, from, saved?.committedAt);
     }
@@ -192,14 +196,24 @@ export class CdcSource {
     // Stopped again before the first change was written: what changed since that first start is
     // read as a catch-up (the events are not asked for again, as there is no replay id to ask from).
     for (const { c, since } of anchored) {
-      c.keepSavedCheckpoint = true;
-      void this.catchUp(c, this.objectsOf(c), since - CLOCK_MARGIN_MS, () => {
-        c.keepSavedCheckpoint = false;
-        if (c.tracker.checkpoint >= 0) this.saveCheckpoint(c, c.tracker.checkpoint, c.committedAt);
-        // Still no event: this start is now the time from which a later one catches up.
-        else this.o.ledger.moveCdcCheckpoint({ orgId: this.orgId, channel: c.channel, name: this.o.checkpointName, replayId: -1, committedAt: startedAt }, this.now());
-      });
+      void this.catchUp(c, this.objectsOf(c), since - CLOCK_MARGIN_MS, () => this.release(c, startedAt, false));
     }
+  }
+
+  /**
+   * A catch-up is written: once none holds the checkpoint any more, it moves to the newest written
+   * event, or, with none yet, to `from` (a start-time anchor: a later start catches up from there).
+   * `replace`: the replay ids began again (an expired replay id), so a lower one must be kept.
+   */
+  private release(c: ChannelState, from: number, replace: boolean): void {
+    c.holds = Math.max(0, c.holds - 1);
+    if (c.holds > 0 || this.stopped) return;
+    const replayId = c.tracker.checkpoint;
+    const checkpoint = replayId >= 0
+      ? { orgId: this.orgId, channel: c.channel, name: this.o.checkpointName, replayId, committedAt: c.committedAt }
+      : { orgId: this.orgId, channel: c.channel, name: this.o.checkpointName, replayId: -1, committedAt: from };
+    if (replace || replayId < 0) this.o.ledger.replaceCdcCheckpoint(checkpoint, this.now());
+    else this.o.ledger.moveCdcCheckpoint(checkpoint, this.now());
   }
 
   async stop(): Promise<void> {
@@ -240,20 +254,19 @@ export class CdcSource {
     // The old ids mean nothing any more (an org reset starts them again): the new events get a
     // checkpoint of their own, which replaces the saved one only once the catch-up is written. A
     // restart before then finds the old one expired again and catches up again.
+    const recoveringAt = this.now();
     c.tracker = new ReplayTracker(-1);
     c.outstanding.clear();
-    c.keepSavedCheckpoint = since !== undefined;
+    if (since !== undefined) c.holds++;
     this.subscribe(c, -1);
     await c.subscription!.start();
     if (since === undefined) {
-      this.o.ledger.clearCdcCheckpoint(this.orgId, c.channel, this.o.checkpointName);
+      // Nothing to catch up from: the new events begin here, and a stop before one is written
+      // catches up from this moment.
+      this.o.ledger.replaceCdcCheckpoint({ orgId: this.orgId, channel: c.channel, name: this.o.checkpointName, replayId: -1, committedAt: recoveringAt }, this.now());
       return;
     }
-    await this.catchUp(c, this.objectsOf(c), since, () => {
-      c.keepSavedCheckpoint = false;
-      this.o.ledger.clearCdcCheckpoint(this.orgId, c.channel, this.o.checkpointName);
-      this.saveCheckpoint(c, c.tracker.checkpoint, c.committedAt);
-    });
+    await this.catchUp(c, this.objectsOf(c), since, () => this.release(c, recoveringAt, true));
   }
 
   /** The objects whose changes come on a channel. */
@@ -535,7 +548,7 @@ export class CdcSource {
   private finishEvent(c: ChannelState, replayId: number): void {
     const moved = c.tracker.finish([replayId]);
     if (moved) c.committedAt = moved.commitTimestamp;
-    if (moved && !c.keepSavedCheckpoint) this.saveCheckpoint(c, moved.replayId, moved.commitTimestamp);
+    if (moved && c.holds === 0) this.saveCheckpoint(c, moved.replayId, moved.commitTimestamp);
   }
 
   private saveCheckpoint(c: ChannelState, replayId: number, committedAt: number): void {

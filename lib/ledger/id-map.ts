@@ -74,12 +74,19 @@ export class IdMapStore {
   /**
    * Entries written the other way round: records of `targetOrg` that OrgBridge wrote into
    * `sourceOrg`, keyed by the `sourceOrg` Id they were written to. In a two-way sync this is how a
-   * record that came from the other org finds its original there.
+   * record that came from the other org finds its original there. A record several were written
+   * into has no single original and is left out.
    */
   reverse(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): Map<string, IdMapEntry> {
     const out = new Map<string, IdMapEntry>();
     if (!sourceIds.length) return out;
-    for (const row of this.reverseStmt.all(targetOrg, sourceOrg, JSON.stringify(sourceIds))) out.set(row.target_id, toEntry(row));
+    const many = new Set<string>();
+    for (const row of this.reverseStmt.all(targetOrg, sourceOrg, JSON.stringify(sourceIds))) {
+      // Several records written into one (matched by a shared external Id): no single original.
+      if (out.has(row.target_id)) many.add(row.target_id);
+      out.set(row.target_id, toEntry(row));
+    }
+    for (const id of many) out.delete(id);
     return out;
   }
 

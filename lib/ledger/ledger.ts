@@ -227,7 +227,9 @@ export class Ledger {
     const names = Object.keys(values);
     if (!names.length) return undefined;
     for (const entry of this.sync.idMap.byTarget(targetOrg, targetId)) {
-      const stored = this.sync.hashes.many(entry.sourceOrg, targetOrg, [entry.sourceId]).get(entry.sourceId);
+      // In a two-way sync the value may have gone the other way since: only the newer write counts
+      // (a person setting a field back to what OrgBridge once wrote here is a change, not an echo).
+      const stored = this.pairFieldHashes(entry.sourceOrg, targetOrg, [{ sourceId: entry.sourceId, targetId }]).get(entry.sourceId);
       if (stored && names.every((n) => stored.get(n) === hashValue(values[n]))) return entry;
     }
     return undefined;
@@ -344,6 +346,17 @@ export class Ledger {
   /** Moves a checkpoint forward (never back: a lower replay id is ignored). */
   moveCdcCheckpoint(checkpoint: Omit<CdcCheckpoint, 'updatedAt'>, at: number = Date.now()): void {
     this.checkpoints.put(checkpoint, at);
+  }
+
+  /**
+   * Puts a checkpoint whatever the one before (moveCdcCheckpoint only moves forward): after an org
+   * reset the replay ids start again, and a start-time anchor (replay id -1) moves to a later time.
+   */
+  replaceCdcCheckpoint(checkpoint: Omit<CdcCheckpoint, 'updatedAt'>, at: number = Date.now()): void {
+    this.transaction(() => {
+      this.checkpoints.remove(checkpoint.orgId, checkpoint.channel, checkpoint.name);
+      this.checkpoints.put(checkpoint, at);
+    });
   }
 
   /** Forgets a checkpoint: the next start begins as a first one (after a catch-up read, or on request). */

@@ -248,14 +248,15 @@ async function mapRecord(compiled: CompiledMapping, record: SyncRecord, extra: R
 
 /**
  * Target fields a change cannot have changed: every rule a plain copy (no condition) of a source
- * field outside `changedFields`, or a constant; lookups whose source lookup did not change.
+ * field outside `changedFields` that the platform does not compute (a formula changes with no
+ * event naming it), or a constant; lookups whose source lookup did not change.
  * Expressions may read anything, so their fields always count as touched.
  */
 function untouchedFields(compiled: CompiledMapping, changedFields: readonly string[]): string[] {
   const changed = new Set(changedFields.map((f) => f.toLowerCase()));
   const out: string[] = [];
   for (const target of compiled.targets) {
-    const still = target.rules.every((r) => !r.condition && (r.kind === 'constant' || (r.kind === 'source' && !changed.has(r.source!.toLowerCase()))));
+    const still = target.rules.every((r) => !r.condition && (r.kind === 'constant' || (r.kind === 'source' && !changed.has(r.source!.toLowerCase()) && !compiled.derivedSourceFields.has(r.source!.toLowerCase()))));
     if (still) out.push(target.field);
   }
   for (const rel of compiled.relationships) if (!changed.has(rel.source.toLowerCase())) out.push(rel.target);

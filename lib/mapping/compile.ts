@@ -96,6 +96,11 @@ export interface CompiledMapping {
    * source fields whose names appear in an expression, condition, filter or match expression.
    */
   readonly sourceFields: readonly string[];
+  /**
+   * Source fields (lower case) whose value can change without a change event naming them: formulas
+   * and roll-ups, compound fields, and other fields no one writes (the platform computes them).
+   */
+  readonly derivedSourceFields: ReadonlySet<string>;
   readonly filter?: PreparedExpression;
   readonly match: CompiledMatch;
   readonly targets: readonly CompiledTarget[];
@@ -350,6 +355,10 @@ function sourceFieldsUsed(m: Mapping, src: FieldIndex | undefined, rules: Compil
  * MappingError listing every problem (with the warnings); otherwise the warnings travel on the
  * result for the node to show.
  */
+function isDerived(f: DescribeField): boolean {
+  return !!f.calculated || f.type === 'address' || f.type === 'location' || (!f.createable && !f.updateable);
+}
+
 export function compileMapping(mapping: Mapping | string | object, opts: CompileOptions): CompiledMapping {
   const m = parseMapping(mapping);
   const findings = new Findings();
@@ -370,6 +379,7 @@ export function compileMapping(mapping: Mapping | string | object, opts: Compile
     targetObject: tgt?.describe.name ?? m.target.object,
     warnings: findings.warnings,
     sourceFields: sourceFieldsUsed(m, src, targets, relationships),
+    derivedSourceFields: new Set((src?.describe.fields ?? []).filter(isDerived).map((f) => f.name.toLowerCase())),
     ...(filter !== undefined ? { filter } : {}),
     match,
     targets,

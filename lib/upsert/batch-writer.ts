@@ -60,7 +60,11 @@ export class BatchWriter {
     if (input.expectedTarget && !sameOrg(input.expectedTarget, targetOrg)) {
       throw new WriteInputError('WRONG_TARGET', `The batch was mapped for org ${input.expectedTarget} (msg.s2s.target.orgId), but this node writes to org ${targetOrg}; check the connection`);
     }
-    return this.writeBySource(input.records, input.sourceOrgs, targetOrg, startedAt);
+    const report = await this.writeBySource(input.records, input.sourceOrgs, targetOrg, startedAt);
+    // Lag is a live figure: measured on writes as they come, never on dead letters replayed later.
+    const lag = replicationLagMs(input.records, Date.now());
+    if (lag !== undefined) report.metrics.lagMs = Math.max(0, lag);
+    return report;
   }
 
   /**
@@ -138,8 +142,6 @@ export class BatchWriter {
     }
     metrics.records = records.length;
     metrics.durationMs = performance.now() - startedAt;
-    const lag = replicationLagMs(records, Date.now());
-    if (lag !== undefined) metrics.lagMs = Math.max(0, lag);
     return { results, metrics };
   }
 

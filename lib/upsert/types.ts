@@ -62,7 +62,8 @@ export function addMetrics(into: WriteMetrics, more: WriteMetrics): void {
 export function replicationLagMs(records: readonly SyncRecord[], now: number): number | undefined {
   let lag: number | undefined;
   for (const r of records) {
-    if (r.origin?.via !== 'cdc' || !r.origin.changedAt) continue;
+    // Catch-up and gap re-reads (negative, made-up replay ids) carry the read's time, not a commit's.
+    if (r.origin?.via !== 'cdc' || !r.origin.changedAt || (r.origin.replayId ?? 0) < 0) continue;
     const at = Date.parse(r.origin.changedAt);
     if (Number.isFinite(at)) lag = Math.max(lag ?? 0, now - at);
   }

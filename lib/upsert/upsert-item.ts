@@ -35,6 +35,11 @@ export interface UpsertItem extends Attempted {
   linkedBack?: boolean;
   /** Only the fields that differ from the last sync are sent (a change event's write). */
   delta?: boolean;
+  /**
+   * Change events with a known target: per field the newer hash of either direction (two-way
+   * sync), which is what both orgs held after the last sync. Only delta writes compare with it.
+   */
+  pairStored?: Map<string, string>;
 }
 
 export function newUpsertItem(index: number, record: SyncRecord): UpsertItem {
@@ -97,14 +102,17 @@ export function prepareUpsert(item: UpsertItem, parents: ParentLookup, brokenRef
     // A change event writes what it changed: fields it did not touch, and fields that still hold
     // what the last sync left in both orgs, stay out, so an edit made meanwhile in the target to
     // another field is never undone (not even when this record was read before that edit arrived).
+    // Lookups go by their hash only: one the change did not touch may still be waiting for its
+    // parent, and leaving it out would lose the wait.
     const untouched = new Set(t.untouched ?? []);
+    const lookups = new Map(t.references.map((r) => [r.field, r]));
     for (const [f, h] of Object.entries(hashes)) {
-      const same = item.stored!.get(f) === h;
-      if (!untouched.has(f) && !same) continue;
+      const same = item.pairStored!.get(f) === h;
+      const ref = lookups.get(f);
+      if (!same && (ref || !untouched.has(f))) continue;
       delete body[f];
       // Not written, so the ledger keeps what it knows of the field rather than this read's value.
       if (!same) delete hashes[f];
-      const ref = t.references.find((r) => r.field === f);
       if (ref) delete body[ref.relationshipName];
     }
   }
@@ -117,7 +125,7 @@ export function prepareUpsert(item: UpsertItem, parents: ParentLookup, brokenRef
 
 /** Records of change events (`changedFields` set) with a known target and a last sync to compare with. */
 function isDelta(item: UpsertItem): boolean {
-  return item.record.changedFields !== undefined && !!item.targetId && !!item.stored && !item.maybeCreated;
+  return item.record.changedFields !== undefined && !!item.targetId && !!item.pairStored && !item.maybeCreated;
 }
 
 export function missingParents(refs: readonly TargetReference[]): ClassifiedError {
@@ -132,8 +140,10 @@ export function missingParents(refs: readonly TargetReference[]): ClassifiedErro
 
 /** Written before, not deferring anything, and every field and lookup hashes as last synced. */
 export function isUnchanged(item: UpsertItem): boolean {
-  if (!item.targetId || !item.stored || item.deferred.length || item.later.length || item.maybeCreated) return false;
-  for (const [f, h] of Object.entries(item.hashes)) if (item.stored.get(f) !== h) return false;
+  // A delta write compares with what both orgs held; any other write with what this direction wrote.
+  const stored = item.delta ? item.pairStored : item.stored;
+  if (!item.targetId || !stored || item.deferred.length || item.later.length || item.maybeCreated) return false;
+  for (const [f, h] of Object.entries(item.hashes)) if (stored.get(f) !== h) return false;
   return true;
 }
 

@@ -113,10 +113,11 @@ export class UpsertPass {
         item.targetId = this.run.known.get(item.sourceId);
         item.linkedBack = this.run.linkedBack.has(item.sourceId);
       }
-      const stored = storedHashes(this.run, slice);
+      const { stored, pairs } = storedHashes(this.run, slice);
       const batch = new LedgerBatch();
       for (const item of slice) {
         item.stored = stored.get(item.sourceId);
+        item.pairStored = pairs.get(item.sourceId);
         const problem = prepareUpsert(item, parents, broken.get(item) ?? none);
         if (problem) this.fail(item, problem, batch);
         else if (isUnchanged(item)) this.unchanged(item, batch);
@@ -279,16 +280,15 @@ function release(item: UpsertItem): void {
  * someone removed it there on purpose, and bringing it back is a decision for the admin.
  */
 /**
- * The hashes a write is compared with: for a record linked both ways (two-way sync), each field's
- * newest hash in either direction, since the other direction's write changed this target too.
+ * The hashes a write is compared with: what this direction last wrote, and, for change events
+ * with a known target, each field's newest hash in either direction (two-way sync: the other
+ * direction's write changed this target too). Only delta writes use the second.
  */
-function storedHashes(run: WriteRun, items: readonly UpsertItem[]): Map<string, Map<string, string>> {
+function storedHashes(run: WriteRun, items: readonly UpsertItem[]): { stored: Map<string, Map<string, string>>; pairs: Map<string, Map<string, string>> } {
   const { ledger, sourceOrg, targetOrg } = run.ctx;
-  const pairs = items.filter((it) => it.targetId).map((it) => ({ sourceId: it.sourceId, targetId: it.targetId! }));
-  const out = ledger.pairFieldHashes(sourceOrg, targetOrg, pairs);
-  const rest = items.filter((it) => !it.targetId).map((it) => it.sourceId);
-  for (const [id, hashes] of ledger.fieldHashes(sourceOrg, targetOrg, rest)) out.set(id, hashes);
-  return out;
+  const stored = ledger.fieldHashes(sourceOrg, targetOrg, items.map((it) => it.sourceId));
+  const changes = items.filter((it) => it.targetId && it.record.changedFields !== undefined).map((it) => ({ sourceId: it.sourceId, targetId: it.targetId! }));
+  return { stored, pairs: ledger.pairFieldHashes(sourceOrg, targetOrg, changes) };
 }
 
 function goneFromTarget(item: UpsertItem, error: ClassifiedError): ClassifiedError {

@@ -140,6 +140,8 @@ describe('change capture (CdcSource) against the emulator', function () {
 
   it('stopped before its first change was written, catches up from its first start when started again', async () => {
     const first = await start({ windowMs: 20 });
+    const firstStart = ledger.cdcCheckpoint(emulator.org('alpha').orgId, '/data/AccountChangeEvent', '')!.committedAt;
+    await new Promise((r) => setTimeout(r, 5));
     await conn.sobject('Account').create({ Name: 'Sent, never written' });
     await until(() => first.sent.length === 1, 'the first change');
     await first.source.stop();
@@ -152,6 +154,7 @@ describe('change capture (CdcSource) against the emulator', function () {
     await until(() => second.source.channelStates().every((c) => !c.catchingUp), 'the catch-up done');
     // Still no live event to take a replay id from: the restart's time is the new start.
     expect(checkpoint()).to.equal(-1);
+    await until(() => ledger.cdcCheckpoint(emulator.org('alpha').orgId, '/data/AccountChangeEvent', '')!.committedAt > firstStart, 'the start time moved on');
     await conn.sobject('Account').create({ Name: 'Live' });
     await until(() => second.sent.flatMap((b) => b.records).some((r) => r.fields.Name === 'Live'), 'the live change');
     write(second.sent[second.sent.length - 1]!);

@@ -67,6 +67,21 @@ describe('Ledger sync state (schema v2)', () => {
       expect(ledger.reverseIdMapEntries(SRC, OTHER, ['003S']).size).to.equal(0);
     });
 
+    it('leaves out a record several were written into, and calls a value set back by a person no echo', () => {
+      ledger.mapIds([
+        { sourceOrg: TGT, sourceId: '003T1', targetOrg: SRC, targetObject: 'Contact', targetId: '003S' },
+        { sourceOrg: TGT, sourceId: '003T2', targetOrg: SRC, targetObject: 'Contact', targetId: '003S' },
+      ], T0);
+      expect(ledger.reverseIdMapEntries(SRC, TGT, ['003S']).size).to.equal(0);
+      // TGT wrote x into SRC's record, then SRC's y went back to TGT: a person setting x again is a change.
+      ledger.mapIds([{ sourceOrg: TGT, sourceId: '003T9', targetOrg: SRC, targetObject: 'Contact', targetId: '003S9' }], T0);
+      ledger.storeFieldHashes(TGT, SRC, [{ sourceId: '003T9', fields: { Phone: hashValue('x') } }], T0);
+      expect(ledger.echoOf(SRC, '003S9', { Phone: 'x' })?.sourceId).to.equal('003T9');
+      ledger.storeFieldHashes(SRC, TGT, [{ sourceId: '003S9', fields: { Phone: hashValue('y') } }], T0 + 1);
+      expect(ledger.echoOf(SRC, '003S9', { Phone: 'x' })).to.equal(undefined);
+      expect(ledger.echoOf(SRC, '003S9', { Phone: 'y' })?.sourceId, 'y is what both hold now').to.equal('003T9');
+    });
+
     it('answers per field the hash of the newer write, whichever way it went', () => {
       ledger.storeFieldHashes(SRC, TGT, [{ sourceId: '003S', fields: { Phone: hashValue('1'), Title: hashValue('CEO') } }], T0);
       ledger.storeFieldHashes(TGT, SRC, [{ sourceId: '003T', fields: { Phone: hashValue('2'), Email: hashValue('a@b.c') } }], T0 + 1);

@@ -479,6 +479,23 @@ describe('applyMapping', () => {
       expect(bad.rejected[0]!.problems.map((p) => p.code)).to.deep.equal(['REQUIRED_FIELD_MISSING']);
     });
 
+    it('names the target fields a change event did not touch, never counting a field the platform computes among them', async () => {
+      const c = compileSample([
+        { target: 'Code__c', source: 'Code__c' },
+        { target: 'Notes__c', source: 'Read_Only__c' },
+        { target: 'Hours__c', source: 'Hours__c' },
+        { target: 'Short__c', expression: "'x'" },
+      ], { relationships: [{ source: 'Master__c', target: 'Master__c', object: 'Account', via: 'ledger' }, { source: 'Parent__c', target: 'Parent__c', object: 'Sample__c', via: 'ledger' }] });
+      const change = record('Sample__c', { Name: 'n', Required_Text__c: 'r', Code__c: 'c', Read_Only__c: 'computed', Hours__c: 2 }, { changedFields: ['Hours__c', 'Master__c'] });
+      const result = await applyMapping(c, [change]);
+      expect(result.rejected.map((x) => x.problems)).to.deep.equal([]);
+      const [mapped] = result.mapped;
+      // Copies of fields the change did not name; a read-only (computed) source, an expression and a changed lookup may have changed.
+      expect(mapped!.target!.untouched).to.have.members(['Name', 'Required_Text__c', 'Code__c', 'Parent__c']);
+      const [whole] = (await applyMapping(c, [record('Sample__c', { Name: 'n', Required_Text__c: 'r', Master__c: '001Do0000000001AAA' })])).mapped;
+      expect(whole!.target!.untouched, 'a whole record touches everything').to.equal(undefined);
+    });
+
     it('rejects records of another object', async () => {
       const r = await applyMapping(compileSample([]), [record('Account', { Name: 'x' })]);
       expect(r.rejected[0]!.problems).to.deep.equal([{ field: '(record)', code: 'WRONG_OBJECT', message: 'the record is a Account; mapping "Samples" maps Sample__c' }]);

@@ -339,6 +339,23 @@ describe('RecordWriter against the emulator', () => {
     expect(f.emulator.org('alpha').snapshot('Account')[0]).to.include({ Phone: '555-0002' });
   });
 
+  it('sets a lookup that waited for its parent on a change event that did not touch it', async () => {
+    const [first] = await f.writer.write([contact(1, 1, { Title: 'Buyer' })]);
+    expect(f.ledger.pendingReferencesOf(SOURCE_ORG, f.targetOrg, [sourceIdOf('Contact', 1)])).to.have.length(1);
+    // The account reached the target by another writer: the Id map knows it, the contact still waits.
+    const conn = connectDirect(f.emulator, 'alpha');
+    const acc = await conn.sobject('Account').create({ Name: 'Arrived elsewhere' });
+    f.ledger.mapIds([{ sourceOrg: SOURCE_ORG, sourceId: sourceIdOf('Account', 1), targetOrg: f.targetOrg, targetObject: 'Account', targetId: (acc as { id: string }).id }]);
+    const change = contact(1, 1, { Title: 'Head buyer' });
+    change.changedFields = ['Title'];
+    change.target!.untouched = ['LastName', 'AccountId'];
+    const [result] = await f.writer.write([change]);
+    expect(result).to.include({ outcome: 'updated', targetId: first!.targetId });
+    const row = f.emulator.org('alpha').snapshot('Contact')[0]!;
+    expect(row).to.include({ Title: 'Head buyer', AccountId: (acc as { id: string }).id });
+    expect(f.ledger.pendingReferencesOf(SOURCE_ORG, f.targetOrg, [sourceIdOf('Contact', 1)])).to.deep.equal([]);
+  });
+
   it('uses a plain syncRecord too (no external Id anywhere)', async () => {
     const results = await f.writer.write([syncRecord('Account', sourceIdOf('Account', 1), { Name: 'Plain' })]);
     expect(results[0]!.outcome).to.equal('created');
