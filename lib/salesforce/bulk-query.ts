@@ -1,0 +1,177 @@
+/**
+ * Bulk API 2.0 query jobs: create one, wait for it, and read its CSV results page by page
+ * (`Sforce-Locator`), parsed as they stream in, so no result is ever whole in memory: a page is
+ * read in slices of at most `sliceSize` rows, and the next page is fetched only when the caller
+ * asks for it. jsforce's own bulk2 reader joins every page into one stream (and fails on the
+ * second page), so the results are fetched here, with the connection's session.
+ *
+ * Every HTTP request goes through OrgConnection.run, so it is counted and a refused session is
+ * renewed once (the results endpoint is plain HTTP, outside jsforce's own refresh).
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { parse } from 'csv-parse';
+import type { Connection } from 'jsforce';
+import type { OrgConnection } from '../connection/org-connection.js';
+import { abortableSleep } from './call-policy.js';
+import { OrgCallError } from './errors.js';
+
+/** Job states of the platform; a query job starts at UploadComplete. */
+export type BulkJobState = 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+
+export interface BulkQueryJobInfo {
+  id: string;
+  object: string;
+  operation: 'query' | 'queryAll';
+  state: BulkJobState;
+  numberRecordsProcessed?: number;
+  errorMessage?: string;
+}
+
+/** Rows of one page, in slices, and where the pages stand. */
+export interface BulkResultSlice {
+  rows: Array<Record<string, string>>;
+  /** The locator this page was fetched with ('' for the first page). */
+  locator: string;
+  /** The locator of the next page, or null after the last. */
+  next: string | null;
+  /** The last slice of its page: once it is done with, `next` is where to go on from. */
+  endOfPage: boolean;
+}
+
+export interface BulkQueryOptions {
+  /** Rows per results page (maxRecords); the platform's own default when not given. */
+  pageSize?: number;
+  /** Rows per slice handed to the caller within a page (default 2,000). */
+  sliceSize?: number;
+  /** First wait between job polls; it doubles up to `maxPollMs`. */
+  pollMs?: number;
+  maxPollMs?: number;
+  /** Gives up waiting for the job after this long (default 30 minutes). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  sleep?: (ms: number) => Promise<void>;
+  /** Called for every HTTP request, as it is sent. */
+  onCall?: () => void;
+}
+
+const TERMINAL: ReadonlySet<BulkJobState> = new Set(['JobComplete', 'Failed', 'Aborted']);
+
+export class BulkQuery {
+  constructor(
+    private readonly org: OrgConnection,
+    private readonly options: BulkQueryOptions = {},
+  ) {}
+
+  /** Creates a query job (queryAll includes deleted and archived rows). */
+  async create(soql: string, what: string, options: { queryAll?: boolean } = {}): Promise<BulkQueryJobInfo> {
+    return this.call(what, (conn) => conn.request<BulkQueryJobInfo>({
+      method: 'POST', url: '/jobs/query', body: JSON.stringify({ operation: options.queryAll ? 'queryAll' : 'query', query: soql }),
+      headers: { 'content-type': 'application/json' },
+    }), soql);
+  }
+
+  async info(jobId: string, what: string): Promise<BulkQueryJobInfo> {
+    return this.call(what, (conn) => conn.request<BulkQueryJobInfo>({ method: 'GET', url: `/jobs/query/${encodeURIComponent(jobId)}` }));
+  }
+
+  /** Polls until the job completes; a failed or aborted job is an error naming its state and reason. */
+  async waitForResults(jobId: string, what: string): Promise<BulkQueryJobInfo> {
+    const started = Date.now();
+    let wait = this.options.pollMs ?? 500;
+    for (;;) {
+      const job = await this.info(jobId, what);
+      if (job.state === 'JobComplete') return job;
+      if (TERMINAL.has(job.state)) {
+        throw new OrgCallError(what, { code: `BULK_JOB_${job.state.toUpperCase()}`, kind: 'permanent', message: `Bulk API query job ${jobId} ended ${job.state}${job.errorMessage ? `: ${job.errorMessage}` : ''}` });
+      }
+      if (Date.now() - started > (this.options.timeoutMs ?? 30 * 60_000)) {
+        throw new OrgCallError(what, { code: 'BULK_JOB_TIMEOUT', kind: 'transient', message: `Bulk API query job ${jobId} is still ${job.state} after ${Math.round((Date.now() - started) / 1000)} s` });
+      }
+      await (this.options.sleep ?? ((ms: number) => abortableSleep(ms, this.options.signal)))(wait);
+      wait = Math.min(wait * 2, this.options.maxPollMs ?? 10_000);
+    }
+  }
+
+  /**
+   * The job's results from `locator` on (the first page when empty), one slice at a time. Stopping
+   * early is fine: the job keeps its results for the platform's retention time, and a caller that
+   * kept the locator of the last page it finished can go on from there.
+   */
+  async *results(jobId: string, what: string, locator = ''): AsyncGenerator<BulkResultSlice> {
+    const slice = this.options.sliceSize ?? 2000;
+    let current: string | null = locator;
+    while (current !== null) {
+      const page = await this.page(jobId, what, current);
+      let rows: Array<Record<string, string>> = [];
+      for await (const row of page.rows) {
+        rows.push(row as Record<string, string>);
+        if (rows.length >= slice) {
+          yield { rows, locator: current, next: page.next, endOfPage: false };
+          rows = [];
+        }
+      }
+      yield { rows, locator: current, next: page.next, endOfPage: true };
+      current = page.next;
+    }
+  }
+
+  /** One results page: its next locator (from the header) and its rows as they are parsed. */
+  private async page(jobId: string, what: string, locator: string): Promise<{ next: string | null; rows: AsyncIterable<unknown> }> {
+    const query = new URLSearchParams();
+    if (locator) query.set('locator', locator);
+    if (this.options.pageSize) query.set('maxRecords', String(this.options.pageSize));
+    const res = await this.call(what, async (conn) => {
+      const url = `${conn.instanceUrl}/services/data/v${conn.version}/jobs/query/${encodeURIComponent(jobId)}/results${query.size ? `?${query}` : ''}`;
+      const answer = await fetch(url, { headers: { Authorization: `Bearer ${conn.accessToken}`, Accept: 'text/csv' }, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+      if (!answer.ok) throw await httpError(answer);
+      return answer;
+    });
+    const header = res.headers.get('sforce-locator');
+    const next = header && header !== 'null' ? header : null;
+    if (!res.body) return { next, rows: (async function* () {})() };
+    const parser = Readable.fromWeb(res.body as unknown as WebReadableStream).pipe(parse({ columns: true, bom: true, relax_column_count: false }));
+    return { next, rows: parser };
+  }
+
+  /** One request inside OrgConnection.run; a refused session is renewed and the request sent once more. */
+  private async call<T>(what: string, fn: (conn: Connection) => Promise<T>, soql?: string): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.org.run((conn) => {
+          this.options.onCall?.();
+          return fn(conn);
+        });
+      } catch (err) {
+        if (attempt === 1 && codeOf(err) === 'INVALID_SESSION_ID') {
+          this.org.reset();
+          continue;
+        }
+        if (err instanceof OrgCallError) throw err;
+        throw new OrgCallError(what, err, soql);
+      }
+    }
+  }
+}
+
+function codeOf(err: unknown): string | undefined {
+  const e = err as { errorCode?: unknown; code?: unknown; name?: unknown };
+  for (const v of [e?.errorCode, e?.code, e?.name]) if (typeof v === 'string' && v) return v;
+  return undefined;
+}
+
+/** The platform's error body (`[{errorCode, message}]`) as an error jsforce would have thrown. */
+async function httpError(res: Response): Promise<Error> {
+  const text = await res.text().catch(() => '');
+  let code = `HTTP_${res.status}`;
+  let message = text.slice(0, 500) || res.statusText;
+  try {
+    const body = JSON.parse(text) as Array<{ errorCode?: string; message?: string }> | { errorCode?: string; message?: string };
+    const first = Array.isArray(body) ? body[0] : body;
+    if (first?.errorCode) code = first.errorCode;
+    if (first?.message) message = first.message;
+  } catch {
+    // Not JSON: the text itself says what went wrong.
+  }
+  return Object.assign(new Error(message), { errorCode: code, code, name: code, statusCode: res.status });
+}
