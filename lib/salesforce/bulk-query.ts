@@ -103,15 +103,23 @@ export class BulkQuery {
     let current: string | null = locator;
     while (current !== null) {
       const page = await this.page(jobId, what, current);
+      // One full slice is held back, so the page's last slice carries endOfPage (no empty slice
+      // after it); only an empty page yields an empty slice, which still moves the locator on.
+      let held: Array<Record<string, string>> | undefined;
       let rows: Array<Record<string, string>> = [];
       for await (const row of page.rows) {
         rows.push(row as Record<string, string>);
         if (rows.length >= slice) {
-          yield { rows, locator: current, next: page.next, endOfPage: false };
+          if (held) yield { rows: held, locator: current, next: page.next, endOfPage: false };
+          held = rows;
           rows = [];
         }
       }
-      yield { rows, locator: current, next: page.next, endOfPage: true };
+      if (rows.length) {
+        if (held) yield { rows: held, locator: current, next: page.next, endOfPage: false };
+        held = rows;
+      }
+      yield { rows: held ?? [], locator: current, next: page.next, endOfPage: true };
       current = page.next;
     }
   }

@@ -8,6 +8,7 @@ import { bulkLoad } from '../../../emulator/data/bulk-load.js';
 import { DEMO_CREDENTIALS } from '../../../emulator/data/demo-orgs.js';
 import { startDemoEmulator, type Emulator } from '../../../emulator/index.js';
 import { OrgConnection } from '../../../lib/connection/org-connection.js';
+import { LocatorTracker } from '../../../lib/bulk/locator-tracker.js';
 import { BulkQuery, type BulkResultSlice } from '../../../lib/salesforce/bulk-query.js';
 import { bulkRowConverter } from '../../../lib/salesforce/bulk-values.js';
 import { OrgApi } from '../../../lib/salesforce/org-api.js';
@@ -49,7 +50,7 @@ describe('Bulk API 2.0 query jobs (BulkQuery)', function () {
     const before = calls;
     for await (const s of bq.results(job.id, 'reading accounts')) {
       slices.push(s);
-      expect(s.rows.length).to.be.at.most(500);
+      expect(s.rows.length).to.be.at.most(500).and.greaterThan(0);
       if (slices.length === 1) expect(calls - before, 'one page asked for').to.equal(1);
     }
     expect(calls - before, 'three pages').to.equal(3);
@@ -81,6 +82,32 @@ describe('Bulk API 2.0 query jobs (BulkQuery)', function () {
     for await (const s of again.results(job.id, 'reading accounts', resumeAt)) seen.push(...s.rows.map((r) => r.Id!));
     expect(seen).to.have.length(ROWS);
     expect(new Set(seen).size).to.equal(ROWS);
+  });
+
+  it('resumes, with the locator tracker, after the last page every batch of which was written', async () => {
+    const bq = new BulkQuery(oc, { pageSize: 2_000, sliceSize: 500, pollMs: 5, sleep: noWait });
+    const job = await completedJob(bq);
+    const tracker = new LocatorTracker();
+    const written = new Set<string>();
+    const inFlight: Array<{ page: ReturnType<LocatorTracker['handedOut']>; ids: string[] }> = [];
+    let slices = 0;
+    for await (const s of bq.results(job.id, 'reading accounts')) {
+      inFlight.push({ page: tracker.handedOut(s.locator, s.next, s.rows.length, s.endOfPage), ids: s.rows.map((r) => r.Id!) });
+      // Nine of the ten slices (4 + 4 + 2) are handed out and written, last first; then a crash.
+      if (++slices === 9) break;
+    }
+    for (const b of inFlight.reverse()) {
+      for (const id of b.ids) written.add(id);
+      tracker.done(b.page);
+    }
+    // Pages 1 and 2 (4,000 rows) are fully written; page 3 was only partly handed out.
+    expect(written.size).to.equal(4_500);
+    expect(tracker.resumePoint.records).to.equal(4_000);
+    const resumed: string[] = [];
+    const again = new BulkQuery(new OrgConnection(settingsFor(emulator), PASSWORD), { pageSize: 2_000 });
+    for await (const s of again.results(job.id, 'reading accounts', tracker.resumePoint.locator!)) resumed.push(...s.rows.map((r) => r.Id!));
+    expect(resumed).to.have.length(ROWS - 4_000);
+    expect(new Set([...written, ...resumed]).size, 'every row read, the written pages not again').to.equal(ROWS);
   });
 
   it('renews a session that expired between pages and reads on', async () => {
