@@ -20,4 +20,5 @@ export type { PendingReference } from './pending-references.js';
 export type { PendingCreate } from './pending-creates.js';
 export type { SyncBatch, WrittenRecord } from './sync-batch.js';
 export type { CdcCheckpoint } from './cdc-checkpoints.js';
+export type { BulkCheckpoint } from './bulk-checkpoints.js';
 export type { DeletedTarget } from './deleted-targets.js';

@@ -13,6 +13,7 @@ import type { SyncCount, SyncHistoryQuery, SyncHistoryRow, SyncTotals } from './
 import type { PendingReference } from './pending-references.js';
 import type { PendingCreate } from './pending-creates.js';
 import { CdcCheckpointStore, type CdcCheckpoint } from './cdc-checkpoints.js';
+import { BulkCheckpointStore, type BulkCheckpoint } from './bulk-checkpoints.js';
 import type { DeletedTarget } from './deleted-targets.js';
 
 export interface LedgerOptions extends DatabaseOptions {
@@ -37,6 +38,7 @@ export class Ledger {
   private readonly linkKey: (loginKey: string, orgId: string, name: string, at: number) => void;
   private syncStores?: SyncStores;
   private checkpointStore?: CdcCheckpointStore;
+  private bulkCheckpointStore?: BulkCheckpointStore;
 
   private constructor(
     readonly path: string,
@@ -362,5 +364,24 @@ export class Ledger {
   /** Forgets a checkpoint: the next start begins as a first one (after a catch-up read, or on request). */
   clearCdcCheckpoint(orgId: string, channel: string, name = ''): boolean {
     return this.checkpoints.remove(orgId, channel, name);
+  }
+
+  private get bulkCheckpoints(): BulkCheckpointStore {
+    return (this.bulkCheckpointStore ??= new BulkCheckpointStore(this.db));
+  }
+
+  /** Where a bulk read of an object resumes, or undefined when none is under way. */
+  bulkCheckpoint(orgId: string, object: string, name = ''): BulkCheckpoint | undefined {
+    return this.bulkCheckpoints.get(orgId, object, name);
+  }
+
+  /** Keeps where a bulk read stands (it replaces the one before: a new job starts its own). */
+  saveBulkCheckpoint(checkpoint: Omit<BulkCheckpoint, 'updatedAt'>, at: number = Date.now()): void {
+    this.bulkCheckpoints.put(checkpoint, at);
+  }
+
+  /** Forgets a bulk read's checkpoint: the read is finished, or starts again from the beginning. */
+  clearBulkCheckpoint(orgId: string, object: string, name = ''): boolean {
+    return this.bulkCheckpoints.remove(orgId, object, name);
   }
 }

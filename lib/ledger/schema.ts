@@ -178,4 +178,26 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'bulk read checkpoints',
+    up: `
+      -- Where a bulk read resumes: its Bulk API query job, the locator of the first results page
+      -- not fully written (NULL once every page is), the records before it, and the last record
+      -- written, from which a new job goes on once the org no longer keeps the old job's results.
+      -- 'name' tells apart reads of one org and object that feed different flows.
+      CREATE TABLE bulk_checkpoints (
+        org_id      TEXT    NOT NULL,
+        object      TEXT    NOT NULL,
+        name        TEXT    NOT NULL DEFAULT '',
+        job_id      TEXT    NOT NULL,
+        locator     TEXT,
+        records     INTEGER NOT NULL,
+        last_id     TEXT,
+        started_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (org_id, object, name)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
