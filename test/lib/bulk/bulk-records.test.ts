@@ -3,14 +3,14 @@
  * references, only `origin.via` says 'bulk'. Against the demo HQ org over real HTTP.
  */
 import { expect } from 'chai';
-import { DEMO_CREDENTIALS } from '../../../emulator/data/demo-orgs.js';
 import { startDemoEmulator, type Emulator } from '../../../emulator/index.js';
 import { bulkObjectReader } from '../../../lib/bulk/bulk-records.js';
 import { lookupRefs, sampleRecord } from '../../../lib/collect/preview.js';
-import { OrgConnection } from '../../../lib/connection/org-connection.js';
+import type { OrgConnection } from '../../../lib/connection/org-connection.js';
 import { BulkQuery } from '../../../lib/salesforce/bulk-query.js';
 import { OrgApi } from '../../../lib/salesforce/org-api.js';
 import type { SyncRecord } from '../../../lib/sync/types.js';
+import { demoOrgConnection } from '../../support/connection.js';
 
 describe('bulk reads as sync records (bulkObjectReader)', function () {
   this.timeout(60_000);
@@ -19,10 +19,7 @@ describe('bulk reads as sync records (bulkObjectReader)', function () {
 
   before(async () => {
     emulator = await startDemoEmulator();
-    oc = new OrgConnection({
-      name: 'HQ', environment: 'custom', domain: emulator.org('hq').instanceUrl, apiVersion: '62.0', authFlow: 'client-credentials',
-      clientId: DEMO_CREDENTIALS.hq.clientId, username: '', callOptionsClient: 'OrgBridgeTest', apiBudgetPercent: 100,
-    }, { clientSecret: DEMO_CREDENTIALS.hq.clientSecret });
+    oc = demoOrgConnection(emulator, 'hq');
   });
   after(async () => {
     oc.close();

@@ -5,7 +5,6 @@
  */
 import { expect } from 'chai';
 import { bulkLoad } from '../../../emulator/data/bulk-load.js';
-import { DEMO_CREDENTIALS } from '../../../emulator/data/demo-orgs.js';
 import { startDemoEmulator, type Emulator } from '../../../emulator/index.js';
 import { OrgConnection } from '../../../lib/connection/org-connection.js';
 import { LocatorTracker } from '../../../lib/bulk/locator-tracker.js';
@@ -13,7 +12,7 @@ import { BulkQuery, type BulkResultSlice } from '../../../lib/salesforce/bulk-qu
 import { bulkRowConverter } from '../../../lib/salesforce/bulk-values.js';
 import { OrgApi } from '../../../lib/salesforce/org-api.js';
 import { OrgCallError } from '../../../lib/salesforce/errors.js';
-import { PASSWORD, settingsFor } from '../../support/connection.js';
+import { demoOrgConnection, PASSWORD, settingsFor } from '../../support/connection.js';
 import { control, restoreOrgs, startTestEmulator } from '../../support/emulator.js';
 
 const ROWS = 5_000;
@@ -141,11 +140,7 @@ describe('Bulk API 2.0 results as REST values (bulkRowConverter)', function () {
 
   before(async () => {
     emulator = await startDemoEmulator();
-    // The demo HQ org by the client-credentials flow against its instance URL.
-    oc = new OrgConnection({
-      name: 'HQ', environment: 'custom', domain: emulator.org('hq').instanceUrl, apiVersion: '62.0', authFlow: 'client-credentials',
-      clientId: DEMO_CREDENTIALS.hq.clientId, username: '', callOptionsClient: 'OrgBridgeTest', apiBudgetPercent: 100,
-    }, { clientSecret: DEMO_CREDENTIALS.hq.clientSecret });
+    oc = demoOrgConnection(emulator, 'hq');
   });
   after(async () => {
     oc.close();
