@@ -7,6 +7,7 @@
  * written (the ledger's field hashes make their written records no-ops); once every page is
  * written the checkpoint is cleared. A failed batch holds the checkpoint before its page.
  */
+import { createHash } from 'node:crypto';
 import type { Ledger } from '../ledger/ledger.js';
 import { AckWindow, type AckRegistry, type AckSettlement } from '../runtime/acks.js';
 import { BulkQuery, type BulkQueryOptions } from '../salesforce/bulk-query.js';
@@ -33,6 +34,18 @@ export interface BulkSourceOptions {
   acked: boolean;
   /** Query job options: results page size, polling. */
   bulk?: BulkQueryOptions;
+  /** A Bulk API query job (the default) or REST query pages (for small reads). */
+  path?: 'bulk' | 'rest';
+  /** Deleted and archived records too. */
+  queryAll?: boolean;
+  /** Only these fields / every field but these (tracked lookups are always read). */
+  include?: string[];
+  exclude?: string[];
+  /**
+   * A finished read keeps its checkpoint (with no locator) instead of clearing it: a run over
+   * several objects clears them together once the last is done, and skips the finished ones on resume.
+   */
+  keepFinished?: boolean;
   send(batch: { records: SyncRecord[]; meta: BatchMeta; ack?: string[] }): void;
   /** After each batch sent and each checkpoint moved. */
   onProgress?(progress: BulkProgress): void;
@@ -57,6 +70,22 @@ export interface BulkRunResult extends BulkProgress {
   finished: boolean;
 }
 
+/** A slice of one results page, as sync records. */
+interface ReadSlice {
+  records: SyncRecord[];
+  locator: string;
+  next: string | null;
+  endOfPage: boolean;
+}
+
+/** The job a checkpoint names for a read through REST query pages. */
+export const REST_READ = 'rest';
+
+/** What a checkpoint keeps of its query: a read whose query changed since starts anew. */
+function queryFingerprint(soql: string, queryAll = false): string {
+  return createHash('sha1').update(`${queryAll ? 'queryAll' : 'query'}\n${soql}`).digest('hex').slice(0, 16);
+}
+
 export class BulkSource {
   readonly window: AckWindow;
   private readonly now: () => number;
@@ -67,6 +96,7 @@ export class BulkSource {
   private startedAt = 0;
   private orgId = '';
   private objectName = '';
+  private queryHash = '';
   private batchSeq = 0;
   private stopped = false;
 
@@ -78,38 +108,53 @@ export class BulkSource {
   /** Reads the object (or goes on with the read a checkpoint holds) until every batch is settled. */
   async run(): Promise<BulkRunResult> {
     const { api, ledger, object, checkpointName } = this.o;
-    const reader = await bulkObjectReader(api, object, { where: this.o.where });
+    const reader = await bulkObjectReader(api, object, { where: this.o.where, include: this.o.include, exclude: this.o.exclude });
     this.orgId = api.orgId;
     this.objectName = reader.object;
     const bq = new BulkQuery(api.org, { ...this.o.bulk, signal: this.abort.signal });
-    const what = `reading ${reader.object} in bulk`;
+    const what = `reading ${reader.object}${this.o.path === 'rest' ? '' : ' in bulk'}`;
     const saved = ledger.bulkCheckpoint(this.orgId, reader.object, checkpointName);
+    this.queryHash = queryFingerprint(reader.soql, this.o.queryAll);
     let jobId: string | undefined;
-    if (saved && saved.locator !== null) {
-      // The same job's results, while the org keeps them; otherwise a new job from the start.
-      const job = await bq.info(saved.jobId, what).catch(() => undefined);
-      if (job?.state === 'JobComplete') {
-        jobId = job.id;
-        this.progress.total = job.numberRecordsProcessed ?? 0;
+    // A checkpoint of another query (the filter or the fields changed since) is not gone on with.
+    if (saved && saved.locator !== null && saved.queryHash === this.queryHash) {
+      if (saved.jobId === REST_READ) {
+        // A REST read goes on after the last Id of the written pages, with a query of its own.
+        jobId = REST_READ;
+      } else {
+        // The same job's results, while the org keeps them; otherwise a new read from the start.
+        const job = await bq.info(saved.jobId, what).catch(() => undefined);
+        if (job?.state === 'JobComplete') {
+          jobId = job.id;
+          this.progress.total = job.numberRecordsProcessed ?? 0;
+        }
+      }
+      if (jobId) {
         this.tracker = new LocatorTracker({ locator: saved.locator, records: saved.records });
         this.startedAt = saved.startedAt;
       }
     }
     if (!jobId) {
-      const job = await bq.create(reader.soql, what);
-      jobId = job.id;
       this.startedAt = this.now();
       this.tracker = new LocatorTracker();
-      this.save(jobId);
-      this.progress.total = (await bq.waitForResults(jobId, what)).numberRecordsProcessed ?? 0;
+      if (this.o.path === 'rest') {
+        jobId = REST_READ;
+        this.save(jobId);
+      } else {
+        const job = await bq.create(reader.soql, what, { queryAll: this.o.queryAll });
+        jobId = job.id;
+        this.save(jobId);
+        this.progress.total = (await bq.waitForResults(jobId, what)).numberRecordsProcessed ?? 0;
+      }
     }
     this.progress.jobId = jobId;
     this.progress.resumedAt = this.tracker.resumePoint.records;
     this.progress.written = this.progress.resumedAt;
     const from = this.tracker.resumePoint.locator;
     if (from !== null) {
+      const slices = jobId === REST_READ ? this.restSlices(reader, what, from) : this.bulkSlices(bq, reader, jobId, what, from);
       try {
-        await this.readFrom(bq, reader, jobId, what, from);
+        await this.readFrom(reader.object, slices);
       } catch (err) {
         // Stopping aborts the page being read: the checkpoint already says where to go on.
         if (!this.stopped) throw err;
@@ -117,14 +162,40 @@ export class BulkSource {
     }
     if (!this.stopped) await this.window.drain(this.abort.signal).catch(() => undefined);
     const finished = !this.stopped && this.tracker.resumePoint.locator === null && this.progress.failedBatches === 0;
-    if (finished) ledger.clearBulkCheckpoint(this.orgId, reader.object, checkpointName);
+    if (finished && !this.o.keepFinished) ledger.clearBulkCheckpoint(this.orgId, reader.object, checkpointName);
     return { ...this.progress, finished };
   }
 
-  private async readFrom(bq: BulkQuery, reader: BulkObjectReader, jobId: string, what: string, from: string): Promise<void> {
+  private async *bulkSlices(bq: BulkQuery, reader: BulkObjectReader, jobId: string, what: string, from: string): AsyncGenerator<ReadSlice> {
     for await (const slice of bq.results(jobId, what, from)) {
+      yield { records: reader.toRecords(slice.rows), locator: slice.locator, next: slice.next, endOfPage: slice.endOfPage };
+    }
+  }
+
+  /**
+   * REST query pages in Id order, each page's locator the last Id before it: a resumed read asks
+   * for the Ids after the written pages, so it needs no server-side cursor (those expire).
+   */
+  private async *restSlices(reader: BulkObjectReader, what: string, from: string): AsyncGenerator<ReadSlice> {
+    let after = from;
+    let first = true;
+    for await (const page of this.o.api.pages(reader.restSoql(after || undefined), what, { queryAll: this.o.queryAll })) {
+      if (first) {
+        this.progress.total = this.tracker.resumePoint.records + page.totalSize;
+        first = false;
+      }
+      const rows = page.records as Array<Record<string, unknown>>;
+      const lastId = rows.length ? String(rows[rows.length - 1]!.Id) : after;
+      yield { records: reader.fromRest(rows), locator: after, next: page.done ? null : lastId, endOfPage: true };
+      after = lastId;
+      if (this.stopped) return;
+    }
+  }
+
+  private async readFrom(object: string, slices: AsyncIterable<ReadSlice>): Promise<void> {
+    for await (const slice of slices) {
       if (this.stopped) break;
-      const records = reader.toRecords(slice.rows);
+      const { records } = slice;
       if (!records.length) {
         // An empty page still moves the read on.
         if (slice.endOfPage) this.done(this.tracker.handedOut(slice.locator, slice.next, 0, true));
@@ -133,7 +204,7 @@ export class BulkSource {
       for (let i = 0; i < records.length && !this.stopped; i += this.o.batchSize) {
         const chunk = records.slice(i, i + this.o.batchSize);
         const last = i + this.o.batchSize >= records.length;
-        await this.sendBatch(reader.object, chunk, slice.locator, slice.next, slice.endOfPage && last);
+        await this.sendBatch(object, chunk, slice.locator, slice.next, slice.endOfPage && last);
       }
     }
   }
@@ -193,7 +264,7 @@ export class BulkSource {
   private save(jobId: string): void {
     const point = this.tracker.resumePoint;
     this.o.ledger.saveBulkCheckpoint({
-      orgId: this.orgId, object: this.objectName, name: this.o.checkpointName, jobId, locator: point.locator, records: point.records, lastId: null, startedAt: this.startedAt,
+      orgId: this.orgId, object: this.objectName, name: this.o.checkpointName, jobId, locator: point.locator, records: point.records, lastId: null, startedAt: this.startedAt, queryHash: this.queryHash,
     }, this.now());
   }
 }

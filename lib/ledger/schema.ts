@@ -200,4 +200,13 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'bulk read checkpoints keep their query',
+    up: `
+      -- A fingerprint of the query a checkpoint was taken for: a read whose filter or fields have
+      -- changed since must not go on with the results of the old query.
+      ALTER TABLE bulk_checkpoints ADD COLUMN query_hash TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

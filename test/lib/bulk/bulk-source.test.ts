@@ -109,4 +109,61 @@ describe('a bulk read as a source of batches (BulkSource)', function () {
     expect(next).to.include({ resumedAt: 2_000, finished: true });
     expect(checkpoint()).to.equal(undefined);
   });
+
+  it('reads through REST query pages in Id order when told to, and a stopped REST read goes on after the last Id written', async () => {
+    const sent: Sent[] = [];
+    const first = source(sent, {
+      path: 'rest',
+      send: (b) => {
+        sent.push(b);
+        if (sent.length <= 13) acks.settleAll(b.ack, 'settled');
+        if (sent.length === 14) setTimeout(() => first.stop(), 0);
+      },
+    });
+    const stopped = await first.run();
+    expect(stopped).to.include({ finished: false, jobId: 'rest', total: ROWS });
+    const saved = checkpoint()!;
+    expect(saved.records).to.equal(2_000);
+    const firstPage = sent.slice(0, 10).flatMap((b) => b.records.map((r) => r.sourceId));
+    expect(saved.locator, 'the last Id of the written page').to.equal(firstPage.at(-1));
+    const again: Sent[] = [];
+    const result = await source(again, { path: 'rest', send: (b) => { again.push(b); acks.settleAll(b.ack, 'settled'); } }).run();
+    expect(result).to.include({ resumedAt: 2_000, sent: ROWS - 2_000, written: ROWS, total: ROWS, finished: true });
+    const resumed = again.flatMap((b) => b.records.map((r) => r.sourceId));
+    expect(resumed.filter((id) => firstPage.includes(id)), 'no record of the written page again').to.deep.equal([]);
+    expect(new Set([...firstPage, ...resumed]).size).to.equal(ROWS);
+    expect(again.every((b) => b.records.every((r) => r.origin.via === 'bulk' && r.fields.Name !== undefined))).to.equal(true);
+    expect(checkpoint()).to.equal(undefined);
+  });
+
+  it('does not go on with the checkpoint of another query: a changed filter reads anew', async () => {
+    const sent: Sent[] = [];
+    const first = source(sent, {
+      send: (b) => {
+        sent.push(b);
+        if (sent.length <= 10) acks.settleAll(b.ack, 'settled');
+        if (sent.length === 11) setTimeout(() => first.stop(), 0);
+      },
+    });
+    await first.run();
+    expect(checkpoint()).to.include({ records: 2_000 });
+    const again: Sent[] = [];
+    const result = await source(again, { where: "Name LIKE 'Bulk 1%'", send: (b) => { again.push(b); acks.settleAll(b.ack, 'settled'); } }).run();
+    const expected = Array.from({ length: ROWS }, (_, i) => `Bulk ${i}`).filter((n) => n.startsWith('Bulk 1')).length;
+    expect(result).to.include({ resumedAt: 0, sent: expected, finished: true });
+    expect(again.flatMap((b) => b.records).every((r) => String(r.fields.Name).startsWith('Bulk 1'))).to.equal(true);
+  });
+
+  it('reads only the fields asked for, or every field but those left out, and names a field to leave out that does not exist', async () => {
+    const sent: Sent[] = [];
+    await source(sent, { exclude: ['Industry', 'Phone'], send: (b) => { sent.push(b); acks.settleAll(b.ack, 'settled'); } }).run();
+    const fields = Object.keys(sent[0]!.records[0]!.fields);
+    expect(fields).to.include('Name').and.not.include('Industry').and.not.include('Phone');
+    const only: Sent[] = [];
+    await source(only, { include: ['Name'], send: (b) => { only.push(b); acks.settleAll(b.ack, 'settled'); } }).run();
+    expect(Object.keys(only[0]!.records[0]!.fields)).to.include('Name').and.not.include('Phone');
+    let error: Error | undefined;
+    await source([], { exclude: ['Phonee'] }).run().catch((e: Error) => (error = e));
+    expect(error?.message).to.contain("Account has no field 'Phonee'");
+  });
 });
