@@ -116,6 +116,11 @@ export class BulkSource {
     const saved = ledger.bulkCheckpoint(this.orgId, reader.object, checkpointName);
     this.queryHash = queryFingerprint(reader.soql, this.o.queryAll);
     let jobId: string | undefined;
+    if (this.o.keepFinished && saved && saved.locator === null && saved.queryHash === this.queryHash) {
+      // Finished earlier in the same run (of several objects): nothing to read again.
+      this.progress = { ...this.progress, jobId: saved.jobId, written: saved.records, total: saved.records, resumedAt: saved.records };
+      return { ...this.progress, finished: true };
+    }
     // A checkpoint of another query (the filter or the fields changed since) is not gone on with.
     if (saved && saved.locator !== null && saved.queryHash === this.queryHash) {
       if (saved.jobId === REST_READ) {
