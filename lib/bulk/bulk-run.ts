@@ -22,8 +22,13 @@ export interface BulkRunOptions {
   owner: string;
   /** API names, read in this order. */
   objects: string[];
-  /** A SOQL condition built from escaped values, applied to every object. */
-  where?: string;
+  /**
+   * A SOQL condition built from escaped values, applied to every object; or a function giving
+   * each object's, from the describe type of its fields (see read-filter.ts).
+   */
+  where?: string | ((object: string, fieldType: (field: string) => string | undefined) => string | undefined);
+  /** Set on every batch (`msg.s2s.runId`). */
+  runId?: string;
   checkpointName: string;
   /** Records from which an object is read through a Bulk API job; 0: always. */
   threshold?: number;
@@ -133,13 +138,15 @@ export class BulkRun {
     const started = now();
     const callsBefore = o.api.calls;
     const done: BulkObjectSummary[] = [];
-    const counted: Array<{ object: string; count: number; path: 'bulk' | 'rest' }> = [];
+    const counted: Array<{ object: string; count: number; path: 'bulk' | 'rest'; where: string | undefined }> = [];
     const threshold = o.threshold ?? DEFAULT_BULK_THRESHOLD;
     // One COUNT() per object up front: the run's total for progress, and each object's read path.
     for (const object of o.objects) {
       const describe = await o.api.describe(object);
-      const choice = await chooseReadPath(o.api, describe.name, { where: o.where, threshold });
-      counted.push({ object: describe.name, count: choice.count, path: o.path ?? choice.path });
+      const types = new Map(describe.fields.map((f) => [f.name.toLowerCase(), String(f.type)]));
+      const where = typeof o.where === 'function' ? o.where(describe.name, (f) => types.get(f.toLowerCase())) : o.where;
+      const choice = await chooseReadPath(o.api, describe.name, { where, threshold });
+      counted.push({ object: describe.name, count: choice.count, path: o.path ?? choice.path, where });
     }
     const total = counted.reduce((n, c) => n + c.count, 0);
     let resumedAt: number | undefined;
@@ -156,7 +163,7 @@ export class BulkRun {
         resumedAt: resumedAt ?? before + p.resumedAt, failedBatches: failedBefore + p.failedBatches,
       });
       const source = new BulkSource({
-        api: o.api, ledger: o.ledger, acks: o.acks, owner: o.owner, object: c.object, where: o.where, checkpointName: o.checkpointName,
+        api: o.api, ledger: o.ledger, acks: o.acks, owner: o.owner, object: c.object, where: c.where, runId: o.runId, checkpointName: o.checkpointName,
         batchSize: o.batchSize, inFlight: o.inFlight, ackTimeoutMs: o.ackTimeoutMs, acked: o.acked, path: c.path, queryAll: o.queryAll,
         include: fieldsFor(c.object, o.include, has), exclude: fieldsFor(c.object, o.exclude, has), keepFinished: true,
         bulk: { ...o.bulk, onCall: () => { this.bulkCalls++; o.bulk?.onCall?.(); } },

@@ -25,6 +25,8 @@ export interface BulkSourceOptions {
   object: string;
   /** A SOQL condition built from escaped values. */
   where?: string;
+  /** Set on every batch (`msg.s2s.runId`). */
+  runId?: string;
   /** Tells apart reads of one org and object that feed different flows. */
   checkpointName: string;
   batchSize: number;
@@ -234,7 +236,8 @@ export class BulkSource {
     const meta: BatchMeta = {
       source: { orgId: this.orgId, name: this.o.api.org.settings.name },
       object,
-      batchId: `bulk:${this.o.owner}:${++this.batchSeq}`,
+      batchId: `bulk:${this.o.runId ?? this.o.owner}:${object}:${++this.batchSeq}`,
+      ...(this.o.runId ? { runId: this.o.runId } : {}),
       level: 0,
       last: false,
       ...(ack ? { ack } : {}),
