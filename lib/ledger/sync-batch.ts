@@ -35,6 +35,11 @@ export interface SyncBatch {
    * and so is any lookup they were waiting for (it now resolves to what the target holds).
    */
   unchanged?: string[];
+  /**
+   * Records found unchanged whose lookups still wait for parents that are not in the target: a
+   * live dead letter is stale, the waits stay (the lookups are set when the parents arrive).
+   */
+  stillWaiting?: string[];
   /** Source Ids whose target records were deleted: their map entries, hashes and waiting lookups go. */
   deleted?: string[];
   deadLetters?: Array<Omit<NewDeadLetter, 'sourceOrg' | 'targetOrg'>>;
@@ -81,6 +86,7 @@ export class SyncStores {
       this.deadLetters.resolve(sourceOrg, id, targetOrg, at);
       this.pendingReferences.removeChild(sourceOrg, targetOrg, id);
     }
+    for (const id of b.stillWaiting ?? []) this.deadLetters.resolve(sourceOrg, id, targetOrg, at);
     for (const id of b.deleted ?? []) {
       // Kept aside, so an undelete in the source can bring back this very record.
       const mapped = this.idMap.get(sourceOrg, id, targetOrg);

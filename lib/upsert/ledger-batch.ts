@@ -7,7 +7,7 @@ type Counter = 'synced' | 'skipped' | 'failed' | 'deadLettered';
 /** What one call settled, gathered while its answer is read and committed in one transaction. */
 export class LedgerBatch {
   readonly batch: Required<Omit<SyncBatch, 'sourceOrg' | 'targetOrg' | 'at'>> = {
-    written: [], unchanged: [], deleted: [], deadLetters: [], deferred: [], referencesDone: [], createsSettled: [], history: [],
+    written: [], unchanged: [], stillWaiting: [], deleted: [], deadLetters: [], deferred: [], referencesDone: [], createsSettled: [], history: [],
   };
   private readonly counts = new Map<string, SyncCount>();
 
@@ -26,7 +26,7 @@ export class LedgerBatch {
 
   get empty(): boolean {
     const b = this.batch;
-    return !this.counts.size && !b.written.length && !b.unchanged.length && !b.deleted.length && !b.deadLetters.length
+    return !this.counts.size && !b.written.length && !b.unchanged.length && !b.stillWaiting.length && !b.deleted.length && !b.deadLetters.length
       && !b.deferred.length && !b.referencesDone.length && !b.createsSettled.length;
   }
 

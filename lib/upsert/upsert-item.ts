@@ -25,6 +25,11 @@ export interface UpsertItem extends Attempted {
   sent: TargetReference[];
   /** Lookups left empty: the parent is not in the target yet (set when it arrives). */
   deferred: TargetReference[];
+  /**
+   * Lookups an earlier write left waiting in the ledger for the same parent, which is still not
+   * in the target: left out again without a new attempt, so an unchanged record stays unchanged.
+   */
+  waiting: TargetReference[];
   /** Lookups left out to break a cycle: set after this write's other records are in. */
   later: TargetReference[];
   /** An earlier create of this record may have reached the target (its answer was lost). */
@@ -45,7 +50,7 @@ export interface UpsertItem extends Attempted {
 export function newUpsertItem(index: number, record: SyncRecord): UpsertItem {
   return {
     index, record, target: record.target!, sourceId: record.sourceId, mode: 'create', body: {}, hashes: {},
-    sent: [], deferred: [], later: [], attempts: 0, freeResends: 0,
+    sent: [], deferred: [], waiting: [], later: [], attempts: 0, freeResends: 0,
   };
 }
 
@@ -67,6 +72,7 @@ export function prepareUpsert(item: UpsertItem, parents: ParentLookup, brokenRef
   if (t.match.by === 'externalId') body[t.match.field] = t.match.value;
   item.sent = [];
   item.deferred = [];
+  item.waiting = [];
   item.later = [];
   const missing: TargetReference[] = [];
   // A lookup is whatever its reference resolves to, never a value copied into `fields` as well.
@@ -84,12 +90,18 @@ export function prepareUpsert(item: UpsertItem, parents: ParentLookup, brokenRef
       item.sent.push(ref);
     } else if (brokenRefs.has(k) && parents.ahead(ref.sourceId)) {
       item.later.push(ref);
+    } else if (ref.nillable && item.stored?.get(ref.field) === waitingHash(ref)) {
+      // The target could not resolve this parent last time and nothing has written it since (its
+      // arrival sets the lookup and replaces this hash): asking again would cost a call per rerun.
+      hashes[ref.field] = waitingHash(ref);
+      item.waiting.push(ref);
     } else if (ref.externalId) {
       // The parent may be in the target without our having written it: let the target resolve it.
       body[ref.relationshipName] = { attributes: { type: ref.object }, [ref.externalId.field]: ref.externalId.value };
       hashes[ref.field] = hashValue(`ext:${ref.externalId.field}=${ref.externalId.value}`);
       item.sent.push(ref);
     } else if (ref.nillable) {
+      hashes[ref.field] = waitingHash(ref);
       item.deferred.push(ref);
     } else {
       missing.push(ref);
@@ -165,10 +177,23 @@ export function unresolvedExternalRefs(item: UpsertItem, error: ClassifiedError)
 export function deferRefs(item: UpsertItem, refs: readonly TargetReference[]): void {
   for (const r of refs) {
     delete item.body[r.relationshipName];
-    delete item.hashes[r.field];
+    item.hashes[r.field] = waitingHash(r);
     item.sent = item.sent.filter((s) => s !== r);
     item.deferred.push(r);
   }
+}
+
+/**
+ * What the ledger keeps for a lookup left empty to wait for its parent: the parent it waits for,
+ * so that a rerun with the same parent still missing finds the record unchanged.
+ */
+export function waitingHash(ref: Pick<TargetReference, 'object' | 'sourceId'>): string {
+  return hashValue(`wait:${ref.object}:${ref.sourceId}`);
+}
+
+/** Lookup fields of an item that are not in its body: waiting for, or written after, their parents. */
+export function unsentLookups(item: UpsertItem): Set<string> {
+  return new Set([...item.deferred, ...item.waiting, ...item.later].map((r) => r.field));
 }
 
 /** The values a create sent, kept to recognise the record if the answer is lost. */

@@ -4,7 +4,7 @@ import { findCreatedRecords } from './create-recovery.js';
 import { LedgerBatch } from './ledger-batch.js';
 import { planWrites } from './plan.js';
 import {
-  comparableBody, deferRefs, isUnchanged, lockKey, missingParents, newUpsertItem, prepareUpsert, unresolvedExternalRefs, wireOf,
+  comparableBody, deferRefs, isUnchanged, lockKey, missingParents, newUpsertItem, prepareUpsert, unresolvedExternalRefs, unsentLookups, wireOf,
   type UpsertItem, type UpsertMode,
 } from './upsert-item.js';
 import { categoryOf, type Outcome, type WriteRun } from './write-run.js';
@@ -215,7 +215,11 @@ export class UpsertPass {
     run.ready.add(item.sourceId);
     this.settled.add(item.sourceId);
     // A delta write reports the fields it sent; every hash is still stored (the rest were unchanged).
-    const fields = item.delta ? Object.keys(item.hashes).filter((f) => f in item.body || item.target.references.some((r) => r.field === f && r.relationshipName in item.body)) : Object.keys(item.hashes);
+    // Lookups left waiting for their parents keep a hash in the ledger but were not written.
+    const unsent = unsentLookups(item);
+    const fields = item.delta
+      ? Object.keys(item.hashes).filter((f) => f in item.body || item.target.references.some((r) => r.field === f && r.relationshipName in item.body))
+      : Object.keys(item.hashes).filter((f) => !unsent.has(f));
     const targetObject = item.target.object;
     run.results[item.index] = { object: item.record.object, sourceId: item.sourceId, targetObject, targetId: id, outcome, fields, attempts: item.attempts };
     run.metrics[outcome]++;
@@ -241,7 +245,12 @@ export class UpsertPass {
     this.settled.add(item.sourceId);
     run.results[item.index] = { object: item.record.object, sourceId: item.sourceId, targetObject: item.target.object, targetId: item.targetId, outcome: 'unchanged', fields: [], attempts: 0 };
     run.metrics.unchanged++;
-    batch.batch.unchanged.push(item.sourceId);
+    if (item.waiting.length) {
+      // Its other lookups are set as hashed, so any wait of theirs is over; these still wait.
+      batch.batch.stillWaiting.push(item.sourceId);
+      const waiting = new Set(item.waiting.map((r) => r.field));
+      for (const r of item.target.references) if (!waiting.has(r.field)) batch.batch.referencesDone.push({ sourceId: item.sourceId, field: r.field });
+    } else batch.batch.unchanged.push(item.sourceId);
     batch.countRecord(item.target.object, 'skipped', Object.keys(item.hashes));
     release(item);
   }

@@ -95,6 +95,27 @@ describe('RecordWriter against the emulator', () => {
     expect(rerun.metrics.apiCalls).to.equal(0);
   });
 
+  it('finds a record whose lookup still waits for the same missing parent unchanged on a rerun, and sets it once the parent arrives', async () => {
+    // Contact 1 by the ledger only, contact 2 by the parent's external Id (which the target cannot resolve).
+    const records = () => [contact(1, 7), contact(2, 8, {}, { accountExt: true })];
+    const first = await f.writer.writeWithReport(records());
+    expect(first.results.map((r) => [r.outcome, r.fields!.includes('AccountId')])).to.deep.equal([['created', false], ['created', false]]);
+    const rerun = await f.writer.writeWithReport(records());
+    expect(rerun.results.map((r) => r.outcome)).to.deep.equal(['unchanged', 'unchanged']);
+    expect(rerun.metrics.apiCalls, 'no call asks the target for the missing parent again').to.equal(0);
+    // A change to another field is written; the lookup goes on waiting.
+    const changed = await f.writer.writeWithReport([contact(1, 7, { Title: 'Changed' }), contact(2, 8, { Title: 'Changed' }, { accountExt: true })]);
+    expect(changed.results.map((r) => [r.outcome, r.fields!.includes('Title'), r.fields!.includes('AccountId')])).to.deep.equal([['updated', true, false], ['updated', true, false]]);
+    expect(f.ledger.pendingReferencesOf(SOURCE_ORG, f.targetOrg, [sourceIdOf('Contact', 1), sourceIdOf('Contact', 2)])).to.have.length(2);
+    await f.writer.write([account(7), account(8)]);
+    const accounts = new Map(f.emulator.org('alpha').snapshot('Account').map((a) => [a.Ext__c, a.Id]));
+    const contacts = new Map(f.emulator.org('alpha').snapshot('Contact').map((c) => [c.Ext__c, c]));
+    expect([contacts.get('CON-1')!.AccountId, contacts.get('CON-2')!.AccountId]).to.deep.equal([accounts.get('ACC-7'), accounts.get('ACC-8')]);
+    const last = await f.writer.writeWithReport([contact(1, 7, { Title: 'Changed' }), contact(2, 8, { Title: 'Changed' }, { accountExt: true })]);
+    expect(last.results.map((r) => r.outcome)).to.deep.equal(['unchanged', 'unchanged']);
+    expect(last.metrics.apiCalls).to.equal(0);
+  });
+
   it('dead-letters a record whose required lookup points at a parent not in the target, with the reason', async () => {
     const records = [contact(1, 9, {}, { nillable: false }), contact(2, undefined)];
     const results = await f.writer.write(records);
