@@ -29,6 +29,8 @@ export interface BulkRunOptions {
   where?: string | ((object: string, fieldType: (field: string) => string | undefined) => string | undefined);
   /** Set on every batch (`msg.s2s.runId`). */
   runId?: string;
+  /** Forget where an earlier run stood: every object is read anew. */
+  restart?: boolean;
   checkpointName: string;
   /** Records from which an object is read through a Bulk API job; 0: always. */
   threshold?: number;
@@ -148,6 +150,7 @@ export class BulkRun {
       const choice = await chooseReadPath(o.api, describe.name, { where, threshold });
       counted.push({ object: describe.name, count: choice.count, path: o.path ?? choice.path, where });
     }
+    if (o.restart) BulkRun.discard(o.ledger, o.api.orgId, counted.map((c) => c.object), o.checkpointName);
     const total = counted.reduce((n, c) => n + c.count, 0);
     let resumedAt: number | undefined;
     for (const [index, c] of counted.entries()) {

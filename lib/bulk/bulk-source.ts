@@ -180,8 +180,9 @@ export class BulkSource {
   }
 
   /**
-   * REST query pages in Id order, each page's locator the last Id before it: a resumed read asks
-   * for the Ids after the written pages, so it needs no server-side cursor (those expire).
+   * REST query pages in Id order, cut into batches whose locator is the last Id before them: a
+   * resumed read asks for the Ids after the written batches, so it needs no server-side cursor
+   * (those expire).
    */
   private async *restSlices(reader: BulkObjectReader, what: string, from: string): AsyncGenerator<ReadSlice> {
     let after = from;
@@ -192,9 +193,17 @@ export class BulkSource {
         first = false;
       }
       const rows = page.records as Array<Record<string, unknown>>;
-      const lastId = rows.length ? String(rows[rows.length - 1]!.Id) : after;
-      yield { records: reader.fromRest(rows), locator: after, next: page.done ? null : lastId, endOfPage: true };
-      after = lastId;
+      if (!rows.length) yield { records: [], locator: after, next: page.done ? null : after, endOfPage: true };
+      // Each batch is a resume point of its own (the Id after which to go on), so a stop or a
+      // crash re-reads at most the batches in flight, not the rest of a 2,000-record page.
+      for (let i = 0; i < rows.length; i += this.o.batchSize) {
+        const chunk = rows.slice(i, i + this.o.batchSize);
+        const lastId = String(chunk[chunk.length - 1]!.Id);
+        const end = page.done && i + this.o.batchSize >= rows.length;
+        yield { records: reader.fromRest(chunk), locator: after, next: end ? null : lastId, endOfPage: true };
+        after = lastId;
+        if (this.stopped) return;
+      }
       if (this.stopped) return;
     }
   }

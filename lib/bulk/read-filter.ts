@@ -1,7 +1,7 @@
 /**
  * The condition of a bulk read, from the node's settings and the message that starts it: the
  * flow author's WHERE (written in the node, so trusted as SOQL) with `:name` placeholders whose
- * values come from `msg.params` and are always escaped, a date range on a date field, and an
+ * values come from `msg.payload.params` and are always escaped, a date range on a date field, and an
  * owner. Nothing from a message is ever pasted into the query as written.
  */
 import { andClauses, filterClause, soqlIdentifier, soqlNumber, soqlString, SoqlInputError, type FilterCondition } from '../collect/soql-text.js';
@@ -35,7 +35,7 @@ export function bindWhere(where: string, params: Record<string, unknown> | undef
   return unquotedParts(where)
     .map((part) => (part.quoted ? part.text : part.text.replace(PLACEHOLDER, (_, name: string) => {
       if (!params || !Object.prototype.hasOwnProperty.call(params, name)) {
-        throw new SoqlInputError(`the WHERE uses :${name}, and msg.params has no '${name}': send msg.params = { ${name}: … }`);
+        throw new SoqlInputError(`the WHERE uses :${name}, and msg.payload.params has no '${name}': send msg.payload = { params: { ${name}: … } }`);
       }
       return valueText(name, params[name]);
     })))
@@ -73,17 +73,17 @@ function valueText(name: string, value: unknown): string {
   if (typeof value === 'number') return soqlNumber(value);
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new SoqlInputError(`msg.params.${name} is an invalid date`);
+    if (Number.isNaN(value.getTime())) throw new SoqlInputError(`msg.payload.params.${name} is an invalid date`);
     return value.toISOString();
   }
   if (Array.isArray(value)) {
-    if (!value.length) throw new SoqlInputError(`msg.params.${name} is an empty list; an IN needs at least one value`);
+    if (!value.length) throw new SoqlInputError(`msg.payload.params.${name} is an empty list; an IN needs at least one value`);
     return `(${value.map((v, i) => {
-      if (Array.isArray(v) || (v !== null && typeof v === 'object' && !(v instanceof Date))) throw new SoqlInputError(`msg.params.${name}[${i}] is not a text, number, true/false or date`);
+      if (Array.isArray(v) || (v !== null && typeof v === 'object' && !(v instanceof Date))) throw new SoqlInputError(`msg.payload.params.${name}[${i}] is not a text, number, true/false or date`);
       return valueText(`${name}[${i}]`, v);
     }).join(',')})`;
   }
-  throw new SoqlInputError(`msg.params.${name} is ${value === undefined ? 'undefined' : 'an object'}; give a text, a number, true/false, a date or a list of them`);
+  throw new SoqlInputError(`msg.payload.params.${name} is ${value === undefined ? 'undefined' : 'an object'}; give a text, a number, true/false, a date or a list of them`);
 }
 
 /** The text split into quoted strings (SOQL's '…' with backslash escapes) and what lies between. */

@@ -1,20 +1,10 @@
+import { API_NAME, FIELD, names, wholeNumberIn } from '../shared/editor/form-checks.js';
+
 interface CdcEditorNode {
   name: string;
   objects: string;
   channel: string;
   _(key: string, args?: Record<string, unknown>): string;
-}
-
-// The runtime (lib/cdc/settings.ts) has the last word; these only catch typos in the dialog.
-const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const FIELD = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?$/;
-const names = (text: string) => String(text ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
-
-function wholeNumberIn(v: string, min: number, max: number): boolean {
-  const t = String(v ?? '').trim();
-  if (!t) return true;
-  const n = Number(t);
-  return Number.isInteger(n) && n >= min && n <= max;
 }
 
 RED.nodes.registerType('sf-cdc-in', {

@@ -18,6 +18,8 @@ const LEVELS = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 
 
 /** Warnings this set-up causes on purpose (projects off, credentials reset each start): noise here. */
 const EXPECTED_WARNINGS = [/^Projects disabled/, /^Encrypted credentials not found/];
+/** The login URL the example flows ship with: the emulator as `npx s2s-emulator --login-port 8700` starts it. */
+const SHIPPED_LOGIN_URL = 'http://127.0.0.1:8700';
 
 /** Fails early, naming the port and the variable that moves it, instead of half-starting the demo. */
 export async function assertPortsFree(ports, host = '127.0.0.1') {
@@ -183,6 +185,11 @@ export function demoFlows({ examples, emulator, privateKey }) {
         const org = orgsByConnection[copy.id];
         Object.assign(copy, { environment: 'custom', domain: org.loginUrl ?? emulator.loginUrl, authFlow: 'jwt', clientId: org.clientId, username: org.username });
         copy.credentials = { privateKey };
+      }
+      if (copy.type === 'http request' && typeof copy.url === 'string' && copy.url.startsWith(SHIPPED_LOGIN_URL)) {
+        // Demo helpers (example 11's data generator) call the emulator's control API at the login
+        // URL the examples ship with; the emulator may listen elsewhere (S2S_LOGIN_PORT).
+        copy.url = emulator.loginUrl + copy.url.slice(SHIPPED_LOGIN_URL.length);
       }
       flows.push(copy);
     }

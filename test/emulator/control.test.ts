@@ -38,6 +38,31 @@ describe('emulator control API and fault injection', () => {
     expect(unknown.status).to.equal(404);
   });
 
+  it('generates a data set of accounts in hierarchies with contacts and opportunities, and refuses bad sizes by name', async () => {
+    const made = await control(emulator, 'POST', '/orgs/alpha/generate', { accounts: 300, contactsPerAccount: 2, opportunitiesPerAccount: 1, seed: 5 });
+    expect(made.status).to.equal(201);
+    const result = made.body as { accounts: number; contacts: number; opportunities: number; total: number; maxDepth: number };
+    expect(result.accounts).to.equal(300);
+    expect(result.maxDepth).to.equal(4);
+    const count = (o: string) => emulator.org('alpha').snapshot(o).length;
+    expect([count('Account'), count('Contact'), count('Opportunity')]).to.deep.equal([result.accounts, result.contacts, result.opportunities]);
+    expect(result.contacts).to.be.greaterThan(300);
+    expect((await conn.query('SELECT COUNT() FROM Account WHERE ParentId != null')).totalSize).to.be.greaterThan(200);
+    // Without a seed a second call adds other records.
+    await control(emulator, 'POST', '/orgs/alpha/generate', { accounts: 10, contactsPerAccount: 0, opportunitiesPerAccount: 0 });
+    expect(count('Account')).to.equal(310);
+
+    for (const [body, text] of [
+      [{}, /accounts must be a whole number from 1 to 2,000,000/],
+      [{ accounts: 10, depth: 3 }, /'depth' is none of them/],
+      [{ accounts: 10, contactsPerAccount: -1 }, /contactsPerAccount must be a number from 0 to 50/],
+    ] as const) {
+      const refused = await control(emulator, 'POST', '/orgs/alpha/generate', body);
+      expect(refused.status, JSON.stringify(body)).to.equal(400);
+      expect(JSON.stringify(refused.body)).to.match(text);
+    }
+  });
+
   it('counts API calls by endpoint and resets the counts', async () => {
     await conn.query('SELECT Id FROM Account');
     await conn.sobject('Account').create({ Name: 'x' });

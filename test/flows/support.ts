@@ -21,7 +21,7 @@ const require = createRequire(__filename);
 for (const k of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete process.env[k];
 
 /** Every node the package registers, from dist/ (the tests run what ships). */
-export const PACKAGE_NODES = ['sf-connection', 'sf-health-check', 'sf-cdc-in', 'sf-collect', 'sf-map-fields', 'sf-upsert-out', 'sf-sync-status'].map(builtNode);
+export const PACKAGE_NODES = ['sf-connection', 'sf-health-check', 'sf-cdc-in', 'sf-bulk-query', 'sf-collect', 'sf-map-fields', 'sf-upsert-out', 'sf-sync-status'].map(builtNode);
 
 /** Core nodes the example flows use (catch, status and complete come with the helper). */
 export const CORE_NODES = [

@@ -22,7 +22,7 @@ import { demoJwtKeys, startDemoEmulator, type Emulator } from '../../emulator/in
 
 const ROOT = path.resolve('.');
 const PACKAGE = '@orgbridge/node-red-s2s';
-const NODE_TYPES = ['sf-connection', 'sf-health-check', 'sf-cdc-in', 'sf-collect', 'sf-map-fields', 'sf-upsert-out', 'sf-sync-status'];
+const NODE_TYPES = ['sf-connection', 'sf-health-check', 'sf-cdc-in', 'sf-bulk-query', 'sf-collect', 'sf-map-fields', 'sf-upsert-out', 'sf-sync-status'];
 /** What Node-RED 4's palette manager runs (@node-red/registry/lib/installer.js). */
 const PALETTE_NPM_ARGS = ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict'];
 

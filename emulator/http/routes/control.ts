@@ -1,5 +1,6 @@
 import { errors } from '../../errors.js';
 import type { RouteModule } from '../../emulator.js';
+import { generateOrgData } from '../../data/generator.js';
 import type { FaultSpec } from '../../faults.js';
 import { parseSfDateTime } from '../../util/clock.js';
 import { CONTROL_BASE as BASE, jsonBody, orgOf } from '../control-helpers.js';
@@ -54,6 +55,35 @@ export const controlRoutes: RouteModule = {
         body.records!.map((r) => tx.insert(body.object!, r)),
       );
       ctx.sendJson(201, { object: body.object, ids });
+    });
+
+    // A large, realistic data set (accounts in hierarchies, their contacts and opportunities) loaded
+    // straight into the org's tables: what a demo of an initial load, or a trial at volume, starts from.
+    router.post(`${BASE}/orgs/:org/generate`, async (ctx) => {
+      const org = orgOf(emulator, ctx);
+      const body = await jsonBody<Record<string, unknown>>(ctx);
+      const known = ['accounts', 'contactsPerAccount', 'opportunitiesPerAccount', 'hierarchyDepth', 'seed'];
+      const unknown = Object.keys(body).filter((k) => !known.includes(k));
+      if (unknown.length) throw bad(`generate takes ${known.join(', ')}; '${unknown[0]}' is none of them`);
+      const whole = (name: string, min: number, max: number, fallback?: number) => {
+        const v = body[name] ?? fallback;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(`generate: ${name} must be a whole number from ${min} to ${max.toLocaleString('en-US')}`);
+        return v;
+      };
+      const per = (name: string, fallback: number) => {
+        const v = body[name] ?? fallback;
+        if (typeof v !== 'number' || !(v >= 0 && v <= 50)) throw bad(`generate: ${name} must be a number from 0 to 50`);
+        return v;
+      };
+      const result = generateOrgData(org, {
+        accounts: whole('accounts', 1, 2_000_000),
+        contactsPerAccount: per('contactsPerAccount', 2),
+        opportunitiesPerAccount: per('opportunitiesPerAccount', 1),
+        hierarchyDepth: whole('hierarchyDepth', 1, 10, 4),
+        // Each call its own records unless a seed makes it repeatable.
+        seed: whole('seed', 0, 2 ** 31 - 1, Math.floor(Math.random() * 2 ** 31)),
+      });
+      ctx.sendJson(201, result);
     });
 
     router.get(`${BASE}/orgs/:org/snapshot/:object`, (ctx) => {

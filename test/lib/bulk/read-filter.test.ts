@@ -19,9 +19,9 @@ describe('the condition of a bulk read (read-filter)', () => {
   });
 
   it('names a placeholder msg.params lacks, and a value it cannot escape', () => {
-    expect(() => bindWhere('Industry = :industry', {})).to.throw("msg.params has no 'industry'");
-    expect(() => bindWhere('Industry = :industry', { industry: { $ne: 1 } })).to.throw('msg.params.industry is an object');
-    expect(() => bindWhere('Rating IN :r', { r: [] })).to.throw('msg.params.r is an empty list');
+    expect(() => bindWhere('Industry = :industry', {})).to.throw("msg.payload.params has no 'industry'");
+    expect(() => bindWhere('Industry = :industry', { industry: { $ne: 1 } })).to.throw('msg.payload.params.industry is an object');
+    expect(() => bindWhere('Rating IN :r', { r: [] })).to.throw('msg.payload.params.r is an empty list');
   });
 
   it('writes a date range as the field is typed, from inclusive and to exclusive, with an owner by Id or username', () => {
