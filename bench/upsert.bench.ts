@@ -7,6 +7,9 @@
  *   BENCH_OPPORTUNITIES  opportunities, each pointing at an account (default 20,000)
  *   BENCH_BATCH          records per write() call, as a flow would hand them over (default 2,000)
  *   BENCH_IN_FLIGHT      collections calls in flight (default 2)
+ *   BENCH_BULK_FROM      records of one object and level from which Bulk API 2.0 jobs write them
+ *                        (unset: collections calls only); with BENCH_BATCH=10000 and
+ *                        BENCH_BULK_FROM=2000 the same data goes the Bulk path
  *
  * Accounts are matched by external Id; contacts point at their account by the account's external
  * Id, opportunities by the account's source Id (resolved through the ledger's Id map). The rerun
@@ -29,6 +32,7 @@ const ACCOUNTS = intEnv('BENCH_ACCOUNTS', 10_000);
 const CONTACTS = intEnv('BENCH_CONTACTS', 30_000);
 const OPPORTUNITIES = intEnv('BENCH_OPPORTUNITIES', 20_000);
 const BATCH = intEnv('BENCH_BATCH', 2_000);
+const BULK_FROM = intEnv('BENCH_BULK_FROM', 0);
 const IN_FLIGHT = intEnv('BENCH_IN_FLIGHT', 2);
 
 const SOURCE_ORG = '00D5e000000BNCHAAA';
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   try {
     await target.connection();
-    const writer = new RecordWriter({ target, ledger, sourceOrgId: SOURCE_ORG, targetOrgId: org.orgId, maxInFlight: IN_FLIGHT });
+    const writer = new RecordWriter({ target, ledger, sourceOrgId: SOURCE_ORG, targetOrgId: org.orgId, maxInFlight: IN_FLIGHT, bulkThreshold: BULK_FROM });
     let records: SyncRecord[] | undefined = buildRecords();
     gc?.();
 

@@ -162,14 +162,14 @@ export class BulkQuery {
   }
 }
 
-function codeOf(err: unknown): string | undefined {
+export function codeOf(err: unknown): string | undefined {
   const e = err as { errorCode?: unknown; code?: unknown; name?: unknown };
   for (const v of [e?.errorCode, e?.code, e?.name]) if (typeof v === 'string' && v) return v;
   return undefined;
 }
 
 /** The platform's error body (`[{errorCode, message}]`) as an error jsforce would have thrown. */
-async function httpError(res: Response): Promise<Error> {
+export async function httpError(res: Response): Promise<Error> {
   const text = await res.text().catch(() => '');
   let code = `HTTP_${res.status}`;
   let message = text.slice(0, 500) || res.statusText;

@@ -14,6 +14,7 @@ import { apiUsageOf, type ApiUsage } from '../connection/api-usage.js';
 import type { OrgConnection } from '../connection/org-connection.js';
 import { abortableSleep, PROBE_POLICY, READ_POLICY, retryableRead, retryDelay, WRITE_POLICY, type CallPolicy } from './call-policy.js';
 import { describeCacheOf, type GlobalObject } from './describes.js';
+import { BulkIngest, type IngestOperation } from './bulk-ingest.js';
 import { abortReason, OrgCallError } from './errors.js';
 import { InFlightLimit } from './in-flight.js';
 
@@ -238,6 +239,24 @@ export class OrgApi {
   /** `PATCH /composite/sobjects`: records carry `id`. */
   update(records: WireRecord[]): Promise<WireSaveResult[]> {
     return this.save('PATCH', '/composite/sobjects', records);
+  }
+
+  /**
+   * One Bulk API 2.0 ingest job for these records (any number up to the job's upload limit),
+   * answered like a collections call: one result per record, in order. It holds one of the view's
+   * write slots for the whole job, so jobs in flight are bounded like collections calls.
+   */
+  bulkWrite(object: string, operation: IngestOperation, records: WireRecord[], externalIdField?: string): Promise<WireSaveResult[]> {
+    const ingest = new BulkIngest(this.org, {
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+      onCall: () => {
+        this.calls++;
+        this.options.onCall?.('write');
+      },
+    });
+    const go = () => ingest.write(object, operation, records, externalIdField);
+    return this.options.writeLimit ? this.options.writeLimit.run(go) : go();
   }
 
   /** `DELETE /composite/sobjects?ids=…` */

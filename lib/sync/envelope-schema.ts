@@ -122,7 +122,7 @@ export const WRITE_METRICS_SCHEMA = {
   description: 'Set by sf-upsert-out: what writing the batch did and cost',
   required: ['records', 'apiCalls'],
   properties: Object.fromEntries(
-    ['records', 'apiCalls', 'resends', 'created', 'updated', 'unchanged', 'deleted', 'failed', 'deadLettered', 'deferredReferences', 'completedReferences', 'recoveredCreates']
+    ['records', 'apiCalls', 'resends', 'created', 'updated', 'unchanged', 'deleted', 'failed', 'deadLettered', 'deferredReferences', 'completedReferences', 'recoveredCreates', 'bulkJobs']
       .map((k) => [k, count])
       .concat([['durationMs', { type: 'number', minimum: 0 }], ['lagMs', { type: 'number', minimum: 0 }]]),
   ),

@@ -117,6 +117,8 @@ export interface WriteMetrics {
   completedReferences: number;
   /** Creates whose answer was lost earlier, found in the target instead of being created again. */
   recoveredCreates: number;
+  /** Bulk API 2.0 ingest jobs the write used (the rest went through collections calls). */
+  bulkJobs: number;
   durationMs: number;
   /**
    * Change events only: the longest time from a change's commit in the source org to its write

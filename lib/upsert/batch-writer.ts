@@ -12,6 +12,8 @@ export interface BatchWriterOptions {
   ledger: Ledger;
   maxInFlight: number;
   retry: Partial<RetryPolicy>;
+  /** Records of one object and level from which Bulk API jobs write them (RecordWriterOptions). */
+  bulkThreshold?: number;
   sleep?: (ms: number) => Promise<void>;
   /** Where waits for a retry are shown while they last (the shared runtime context's). */
   retryBoard?: RetryBoard;
@@ -114,8 +116,11 @@ export class BatchWriter {
     const key = `${sourceOrg.slice(0, 15)}>${targetOrg}`;
     let writer = this.writers.get(key);
     if (!writer) {
-      const { target, ledger, maxInFlight, retry, sleep, retryBoard } = this.options;
-      writer = new RecordWriter({ target, ledger, sourceOrgId: sourceOrg, targetOrgId: targetOrg, maxInFlight, retry, ...(sleep ? { sleep } : {}), ...(retryBoard ? { retryBoard } : {}) });
+      const { target, ledger, maxInFlight, retry, bulkThreshold, sleep, retryBoard } = this.options;
+      writer = new RecordWriter({
+        target, ledger, sourceOrgId: sourceOrg, targetOrgId: targetOrg, maxInFlight, retry,
+        ...(bulkThreshold !== undefined ? { bulkThreshold } : {}), ...(sleep ? { sleep } : {}), ...(retryBoard ? { retryBoard } : {}),
+      });
       this.writers.set(key, writer);
     }
     return writer;

@@ -27,6 +27,13 @@ export interface RecordWriterOptions {
   maxInFlight?: number;
   /** Records per collections call (default and maximum 200). */
   batchSize?: number;
+  /**
+   * Records of one object and level (in one write) from which they go through Bulk API 2.0 ingest
+   * jobs instead of collections calls (default 2,000; 0 or Infinity: never).
+   */
+  bulkThreshold?: number;
+  /** Records per Bulk API job (default 10,000). */
+  bulkJobSize?: number;
   retry?: Partial<RetryPolicy>;
   /** Waits between retries; tests pass one that resolves at once. */
   sleep?: (ms: number) => Promise<void>;
@@ -49,7 +56,7 @@ export interface WriteReport {
 export function emptyMetrics(): WriteMetrics {
   return {
     records: 0, apiCalls: 0, resends: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, deadLettered: 0,
-    deferredReferences: 0, completedReferences: 0, recoveredCreates: 0, durationMs: 0,
+    deferredReferences: 0, completedReferences: 0, recoveredCreates: 0, bulkJobs: 0, durationMs: 0,
   };
 }
 

@@ -138,18 +138,17 @@ export class UpsertPass {
       const [mode, object, extField] = key.split('\u0000') as [UpsertMode, string, string];
       const keys = new Map(items.map((it) => [it, lockKey(it)]));
       items.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
-      for (const chunk of this.run.chunks(items)) calls.push(this.send(mode, object, extField, chunk));
+      for (const chunk of this.run.writeChunks(items)) calls.push(this.send(mode, object, extField, chunk));
     }
     await Promise.all(calls);
   }
 
   private send(mode: UpsertMode, object: string, extField: string, items: UpsertItem[]): Promise<void> {
-    const { api } = this.run.ctx;
     return this.run.sendWithRetry(items, {
       send: (batch) =>
         mode === 'create'
           ? this.sendCreates(object, batch)
-          : this.run.outcomesOf(batch.length, () => (mode === 'upsert' ? api.upsert(object, extField, batch.map(wireOf)) : api.update(batch.map(wireOf)))),
+          : this.run.outcomesOf(batch.length, () => this.run.save(mode, object, extField, batch.map(wireOf))),
       succeed: (item, o, batch) => this.succeed(item, o, batch),
       fail: (item, error, batch) => this.fail(item, error, batch),
       repair: (item, error) => {
@@ -195,7 +194,7 @@ export class UpsertPass {
         toSend.map((it) => ({ sourceOrg: ctx.sourceOrg, sourceId: it.sourceId, targetOrg: ctx.targetOrg, targetObject: object, fields: comparableBody(it.body) })),
         startedAt,
       );
-      const sent = await this.run.outcomesOf(toSend.length, () => ctx.api.create(toSend.map(wireOf)), (error) => {
+      const sent = await this.run.outcomesOf(toSend.length, () => this.run.save('create', object, '', toSend.map(wireOf)), (error) => {
         if (error.ambiguous) for (const it of toSend) it.maybeCreated = { since: startedAt, body: comparableBody(it.body) };
       });
       toSend.forEach((it, k) => (outcomes[items.indexOf(it)] = sent[k]));

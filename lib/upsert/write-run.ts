@@ -4,7 +4,7 @@ import type { RecordResult, SyncRecord } from '../sync/types.js';
 import type { RetryBoard } from '../runtime/retry-board.js';
 import { backoffDelay } from './backoff.js';
 import { classifyCallError, classifyRecordError, type ClassifiedError } from './classify.js';
-import type { OrgApi, WireSaveResult } from '../salesforce/org-api.js';
+import type { OrgApi, WireRecord, WireSaveResult } from '../salesforce/org-api.js';
 import { LedgerBatch } from './ledger-batch.js';
 import { emptyMetrics, type RetryPolicy, type WriteMetrics, type WriteReport } from './types.js';
 
@@ -17,6 +17,12 @@ export interface WriteContext {
   targetOrg: string;
   policy: RetryPolicy;
   batchSize: number;
+  /**
+   * Records of one object, operation and level from which a write goes through Bulk API 2.0 jobs
+   * (of up to `bulkJobSize` records each) instead of collections calls; Infinity never.
+   */
+  bulkThreshold: number;
+  bulkJobSize: number;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
@@ -108,6 +114,32 @@ export class WriteRun {
       this.known.set(id, entry.sourceId);
       this.linkedBack.add(id);
     }
+  }
+
+  /**
+   * The one place that decides REST or Bulk for a write: groups of at least bulkThreshold records
+   * are cut into jobs of bulkJobSize, smaller ones into collections calls of batchSize. What a
+   * call of more records than a collections call takes is sent by `save` as a Bulk API job.
+   */
+  writeChunks<T>(items: T[]): T[][] {
+    if (items.length < this.ctx.bulkThreshold) return this.chunks(items);
+    const out: T[][] = [];
+    const size = Math.max(this.ctx.bulkJobSize, this.ctx.batchSize + 1);
+    for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+    // A short last job is sent as collections calls if a collections call can take it.
+    const last = out[out.length - 1]!;
+    if (out.length > 1 && last.length <= this.ctx.batchSize) out.splice(out.length - 1, 1, ...this.chunks(last));
+    return out;
+  }
+
+  /** Sends one chunk of writeChunks: a collections call, or a Bulk API job when it holds more. */
+  save(mode: 'create' | 'update' | 'upsert', object: string, extField: string, records: WireRecord[]): Promise<WireSaveResult[]> {
+    const { api } = this.ctx;
+    if (records.length > this.ctx.batchSize) {
+      this.metrics.bulkJobs++;
+      return api.bulkWrite(object, mode === 'create' ? 'insert' : mode, records, mode === 'upsert' ? extField : undefined);
+    }
+    return mode === 'create' ? api.create(records) : mode === 'upsert' ? api.upsert(object, extField, records) : api.update(records);
   }
 
   /** Splits `items` into calls of at most batchSize. */

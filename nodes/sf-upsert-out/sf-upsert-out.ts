@@ -9,6 +9,7 @@ import { settleAcks } from '../shared/acks.js';
 import { publishRuntime } from '../shared/runtime-publish.js';
 import { forCatch, localizedError } from '../shared/errors.js';
 import { NodeKit, wholeNumber } from '../shared/kit.js';
+import { DEFAULT_BULK_THRESHOLD } from '../../lib/upsert/record-writer.js';
 import { SerialQueue } from '../shared/queue.js';
 import { registerDeadLetterApi } from './dead-letter-api.js';
 
@@ -17,6 +18,7 @@ interface UpsertOutConfig extends NodeDef {
   maxInFlight: string | number;
   maxAttempts: string | number;
   baseDelayMs: string | number;
+  bulkThreshold?: string | number;
 }
 
 interface Job {
@@ -46,6 +48,8 @@ export default function register(RED: NodeAPI): void {
       ledger,
       maxInFlight: wholeNumber(config.maxInFlight, 2, 1, 5),
       retry: { maxAttempts: wholeNumber(config.maxAttempts, 5, 1, 20), baseMs: wholeNumber(config.baseDelayMs, 500, 0, 60_000) },
+      // Flows saved before the setting existed write as they always did: collections calls only.
+      bulkThreshold: config.bulkThreshold === undefined || config.bulkThreshold === '' ? 0 : wholeNumber(config.bulkThreshold, DEFAULT_BULK_THRESHOLD, 0, 1e9),
       // Retry waits end at once on close, so the batch in progress finishes within the close timeout.
       sleep: (ms) => kit.sleep(ms),
       retryBoard: ctx.retries,

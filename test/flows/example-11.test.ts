@@ -124,6 +124,9 @@ describe('example 11: initial load of a whole org', function () {
       for (const r of hq(o).filter((x) => !filtered.has(x.Id))) expect(twins.get(r.Id)!.AccountId ?? undefined, `account of ${o} ${r.Id}`).to.equal(twinId(r.AccountId));
     }
     const first = written(results);
+    // Contacts come in batches of 5,000, above sf-upsert-out's Bulk API threshold of 2,000.
+    const jobs = results.reduce((n, m) => n + (m.s2s?.write?.bulkJobs ?? 0), 0);
+    expect(jobs, 'Bulk API ingest jobs').to.be.at.least(2);
     expect(new Set(first.map((r) => r.sourceId)).size, 'each record written once').to.equal(first.length);
 
     // The same load again: everything is read, nothing is written.
