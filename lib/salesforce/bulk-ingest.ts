@@ -3,8 +3,9 @@
  * in the order given. A job is created, its CSV uploaded in one request, closed, polled until it
  * ends, and its three result files (`successfulResults`, `failedResults`, `unprocessedrecords`)
  * read back. The platform gives those rows in no particular order, each echoing the columns that
- * were uploaded, so a row is matched to its record by those values (records that are the same
- * in every column are matched in order, which is all anyone can tell apart).
+ * were uploaded, so a row is matched to its record by what identifies it: the Id for updates and
+ * deletes, the external Id for upserts, every column for inserts (records alike in all of them are
+ * matched in order, which is all anyone can tell apart).
  *
  * CSV has no "leave this field as it is" apart from leaving it out: a field the record does not
  * carry is sent empty (unchanged on update, default on insert), a null as `#N/A` (the platform's
@@ -15,7 +16,7 @@ import { parse } from 'csv-parse/sync';
 import type { Connection } from 'jsforce';
 import type { OrgConnection } from '../connection/org-connection.js';
 import { abortableSleep } from './call-policy.js';
-import { codeOf, httpError } from './bulk-query.js';
+import { bulkCall, httpError } from './bulk-http.js';
 import { OrgCallError } from './errors.js';
 import type { WireRecord, WireSaveResult } from './org-api.js';
 
@@ -29,6 +30,11 @@ const NULL_CELL = '#N/A';
 
 /** What a record that a job left unprocessed is told (transient: sending it again can succeed). */
 export const UNPROCESSED = 'BULK_RECORD_UNPROCESSED';
+/**
+ * What a record is told when a result row could not be matched to it: it may have been written,
+ * so it is not sent again by itself (an insert would be made twice); the dead letter says why.
+ */
+export const UNMATCHED = 'BULK_RESULT_UNMATCHED';
 
 interface JobInfo {
   id: string;
@@ -53,11 +59,13 @@ export interface BulkIngestOptions {
 export interface IngestCsv {
   columns: string[];
   body: string;
-  /** Per record, its cells as the result files echo them (null cells read as empty). */
+  /** Per record, the cells that identify it, as the result files echo them (null cells read as empty). */
   keys: string[];
+  /** The columns those cells are in. */
+  keyColumns: string[];
 }
 
-export function ingestCsv(operation: IngestOperation, records: readonly WireRecord[]): IngestCsv {
+export function ingestCsv(operation: IngestOperation, records: readonly WireRecord[], externalIdField?: string): IngestCsv {
   const columns: string[] = [];
   const seen = new Set<string>();
   const add = (c: string) => {
@@ -87,14 +95,15 @@ export function ingestCsv(operation: IngestOperation, records: readonly WireReco
     }
     return row;
   });
+  const keyColumns = operation === 'insert' ? columns : operation === 'upsert' ? columns.filter((c) => c === externalIdField).slice(0, 1) : ['Id'];
+  if (!keyColumns.length) keyColumns.push(...columns);
   let body = `${columns.map(quote).join(',')}\n`;
   const keys: string[] = [];
   for (const row of flat) {
-    const cells = columns.map((c) => row.get(c) ?? '');
-    body += `${cells.map(quote).join(',')}\n`;
-    keys.push(matchKey(cells));
+    body += `${columns.map((c) => quote(row.get(c) ?? '')).join(',')}\n`;
+    keys.push(matchKey(keyColumns.map((c) => row.get(c) ?? '')));
   }
-  return { columns, body, keys };
+  return { columns, body, keys, keyColumns };
 }
 
 function cell(v: unknown): string {
@@ -132,7 +141,7 @@ export class BulkIngest {
    */
   async write(object: string, operation: IngestOperation, records: readonly WireRecord[], externalIdFieldName?: string): Promise<WireSaveResult[]> {
     if (!records.length) return [];
-    const csv = ingestCsv(operation, records);
+    const csv = ingestCsv(operation, records, externalIdFieldName);
     if (Buffer.byteLength(csv.body) > MAX_UPLOAD_BYTES) throw new RangeError(`a Bulk API job takes at most ${MAX_UPLOAD_BYTES} bytes of CSV; write these ${records.length} records in smaller jobs`);
     const what = `writing ${object} records through a Bulk API job`;
     const job = await this.json<JobInfo>(what, 'POST', '/jobs/ingest', {
@@ -152,9 +161,11 @@ export class BulkIngest {
       if (list) list.push(i);
       else byKey.set(k, [i]);
     });
+    let unplaced = 0;
     const place = (row: Record<string, string>, result: WireSaveResult) => {
-      const i = byKey.get(matchKey(csv.columns.map((c) => row[c] ?? '')))?.shift();
+      const i = byKey.get(matchKey(csv.keyColumns.map((c) => row[c] ?? '')))?.shift();
       if (i !== undefined) results[i] = result;
+      else unplaced++;
     };
     for (const row of await this.rows(what, `${base}/successfulResults`)) {
       place(row, { id: row.sf__Id || undefined, success: true, created: row.sf__Created === 'true' });
@@ -166,7 +177,11 @@ export class BulkIngest {
     for (const row of await this.rows(what, `${base}/unprocessedrecords`)) {
       place(row, { success: false, errors: [{ statusCode: UNPROCESSED, message: `Bulk API job ${job.id} ended before this record was processed`, fields: [] }] });
     }
-    return results.map((r) => r ?? { success: false, errors: [{ statusCode: UNPROCESSED, message: `Bulk API job ${job.id} gave no result for this record`, fields: [] }] });
+    // A row that matched no record may be this record's: then it may be written, and is not resent.
+    const missing: WireSaveResult = unplaced
+      ? { success: false, errors: [{ statusCode: UNMATCHED, message: `Bulk API job ${job.id} answered ${unplaced} result rows that match no record sent; this record may be one of them, so it may have been written: check the target org before replaying it`, fields: [] }] }
+      : { success: false, errors: [{ statusCode: UNPROCESSED, message: `Bulk API job ${job.id} gave no result for this record`, fields: [] }] };
+    return results.map((r) => r ?? missing);
   }
 
   private async waitForEnd(jobId: string, what: string): Promise<JobInfo> {
@@ -210,22 +225,7 @@ export class BulkIngest {
     return parse(text, { columns: true, bom: true, relax_column_count: true }) as Array<Record<string, string>>;
   }
 
-  /** One request inside OrgConnection.run; a refused session is renewed and the request sent once more. */
-  private async call<T>(what: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.org.run((conn) => {
-          this.options.onCall?.();
-          return fn(conn);
-        });
-      } catch (err) {
-        if (attempt === 1 && codeOf(err) === 'INVALID_SESSION_ID') {
-          this.org.reset();
-          continue;
-        }
-        if (err instanceof OrgCallError) throw err;
-        throw new OrgCallError(what, err);
-      }
-    }
+  private call<T>(what: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    return bulkCall(this.org, what, fn, this.options.onCall);
   }
 }

@@ -14,6 +14,7 @@ import { parse } from 'csv-parse';
 import type { Connection } from 'jsforce';
 import type { OrgConnection } from '../connection/org-connection.js';
 import { abortableSleep } from './call-policy.js';
+import { bulkCall, httpError } from './bulk-http.js';
 import { OrgCallError } from './errors.js';
 
 /** Job states of the platform; a query job starts at UploadComplete. */
@@ -142,44 +143,7 @@ export class BulkQuery {
     return { next, rows: parser };
   }
 
-  /** One request inside OrgConnection.run; a refused session is renewed and the request sent once more. */
-  private async call<T>(what: string, fn: (conn: Connection) => Promise<T>, soql?: string): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.org.run((conn) => {
-          this.options.onCall?.();
-          return fn(conn);
-        });
-      } catch (err) {
-        if (attempt === 1 && codeOf(err) === 'INVALID_SESSION_ID') {
-          this.org.reset();
-          continue;
-        }
-        if (err instanceof OrgCallError) throw err;
-        throw new OrgCallError(what, err, soql);
-      }
-    }
+  private call<T>(what: string, fn: (conn: Connection) => Promise<T>, soql?: string): Promise<T> {
+    return bulkCall(this.org, what, fn, this.options.onCall, soql);
   }
-}
-
-export function codeOf(err: unknown): string | undefined {
-  const e = err as { errorCode?: unknown; code?: unknown; name?: unknown };
-  for (const v of [e?.errorCode, e?.code, e?.name]) if (typeof v === 'string' && v) return v;
-  return undefined;
-}
-
-/** The platform's error body (`[{errorCode, message}]`) as an error jsforce would have thrown. */
-export async function httpError(res: Response): Promise<Error> {
-  const text = await res.text().catch(() => '');
-  let code = `HTTP_${res.status}`;
-  let message = text.slice(0, 500) || res.statusText;
-  try {
-    const body = JSON.parse(text) as Array<{ errorCode?: string; message?: string }> | { errorCode?: string; message?: string };
-    const first = Array.isArray(body) ? body[0] : body;
-    if (first?.errorCode) code = first.errorCode;
-    if (first?.message) message = first.message;
-  } catch {
-    // Not JSON: the text itself says what went wrong.
-  }
-  return Object.assign(new Error(message), { errorCode: code, code, name: code, statusCode: res.status });
 }

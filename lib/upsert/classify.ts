@@ -1,4 +1,5 @@
 import { API_BUDGET_EXCEEDED, CONFIGURATION } from '../connection/errors.js';
+import { UNPROCESSED } from '../salesforce/bulk-ingest.js';
 
 /**
  * What a failure means for the records it hit:
@@ -31,6 +32,8 @@ const TRANSIENT_RECORD_CODES = new Set([
   'QUERY_TIMEOUT',
   'TXN_SECURITY_METERING_ERROR',
   'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+  // A Bulk API job ended before it reached the record; sending it again is safe.
+  UNPROCESSED,
 ]);
 
 const TRANSIENT_CALL_CODES = new Set([

@@ -11,29 +11,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateOrgData, startDemoEmulator, type Emulator } from '../../emulator/index.js';
 import { mappingTemplate, type Mapping } from '../../lib/mapping/index.js';
+import type { BulkRunProgress, BulkRunSummary } from '../../lib/bulk/bulk-run.js';
+import type { ProgressFigures } from '../../lib/bulk/progress.js';
 import type { RecordResult } from '../../lib/sync/types.js';
 import { ALL_NODES, CONNECTION_IDS, CREDENTIALS, helper, P, pipelineFlow, received, until, type Msg } from './support.js';
 
-interface Summary {
-  objects: Array<{ object: string; path: string; count: number; written: number }>;
-  sent: number;
-  written: number;
-  total: number;
-  resumedAt: number;
-  failedBatches: number;
-  finished: boolean;
-  stopped: boolean;
-  runId: string;
-}
-interface Progress {
-  object: string;
-  read: number;
-  written: number;
-  total: number;
-  percent: number | null;
-  perSecond: number;
-  runId: string;
-}
+/** What output 2 carries: the run's summary, or its progress with the rate figures. */
+type Summary = BulkRunSummary & { runId: string };
+type Progress = BulkRunProgress & ProgressFigures & { read: number; runId: string };
 interface Row extends Record<string, unknown> {
   Id: string;
 }

@@ -11,19 +11,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import jsonata from 'jsonata';
 import { startDemoEmulator, type Emulator } from '../../emulator/index.js';
+import type { BulkRunSummary } from '../../lib/bulk/bulk-run.js';
 import type { RecordResult } from '../../lib/sync/types.js';
 import { ALL_NODES, CREDENTIALS, deployable, EXAMPLES, helper, received, until, type FlowNode, type Msg } from './support.js';
 
 const EXAMPLE = '11 Initial load of a whole org';
 const OBJECTS = ['Account', 'Contact', 'Opportunity'];
 
-interface Summary {
-  objects: Array<{ object: string; path: string; count: number; written: number }>;
-  written: number;
-  total: number;
-  finished: boolean;
-  failedBatches: number;
-}
+type Summary = BulkRunSummary & { runId: string };
 interface Row extends Record<string, unknown> {
   Id: string;
 }

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import type { Emulator } from '../../../emulator/index.js';
 import { OrgConnection } from '../../../lib/connection/org-connection.js';
-import { BulkIngest, ingestCsv, parseRecordError } from '../../../lib/salesforce/bulk-ingest.js';
+import { BulkIngest, ingestCsv, parseRecordError, UNMATCHED, UNPROCESSED } from '../../../lib/salesforce/bulk-ingest.js';
+import { classifyRecordError } from '../../../lib/upsert/classify.js';
 import type { WireRecord } from '../../../lib/salesforce/org-api.js';
 import { PASSWORD, settingsFor } from '../../support/connection.js';
 import { restoreOrgs, startTestEmulator, testOrgSpec } from '../../support/emulator.js';
@@ -96,6 +97,23 @@ describe('Bulk API 2.0 ingest jobs (BulkIngest)', function () {
       '003000000000002AAA,"B, ""quoted""",,,true',
       '',
     ]);
+  });
+
+  it('matches result rows by what identifies a record: Id for updates, the external Id for upserts, every column for inserts', () => {
+    const rec = (f: Record<string, unknown>): WireRecord => ({ attributes: { type: 'Account' }, ...f });
+    expect(ingestCsv('update', [rec({ id: '001000000000001AAA', Name: 'A' })]).keyColumns).to.deep.equal(['Id']);
+    const upsert = ingestCsv('upsert', [rec({ Name: 'A', Ext__c: 'E-1', Phone: null })], 'Ext__c');
+    expect(upsert.keyColumns).to.deep.equal(['Ext__c']);
+    expect(upsert.keys).to.deep.equal(['E-1']);
+    const insert = ingestCsv('insert', [rec({ Name: 'A', Phone: null })]);
+    expect(insert.keyColumns).to.deep.equal(['Name', 'Phone']);
+    // A null is uploaded as #N/A and matched as the empty cell a result file may give back.
+    expect(insert.keys).to.deep.equal(['A\u0000']);
+  });
+
+  it('has records a job left unprocessed sent again, and dead-letters those it cannot match to a result', () => {
+    expect(classifyRecordError([{ statusCode: UNPROCESSED, message: 'not reached' }]).class).to.equal('transient');
+    expect(classifyRecordError([{ statusCode: UNMATCHED, message: 'may be written' }]).class).to.equal('permanent');
   });
 
   it('reads the platform\'s error text into code, message and fields', () => {
