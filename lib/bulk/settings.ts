@@ -6,6 +6,7 @@
 import { SoqlInputError } from '../collect/soql-text.js';
 import { placeholders, readCondition, type ReadFilterSettings } from './read-filter.js';
 import { DEFAULT_BULK_THRESHOLD } from './read-path.js';
+import { dateRanges, RANGE_UNITS, type RangeUnit } from './date-ranges.js';
 
 export interface BulkSettingsInput {
   objects?: unknown;
@@ -20,6 +21,9 @@ export interface BulkSettingsInput {
   path?: unknown;
   threshold?: unknown;
   checkpointName?: unknown;
+  mode?: unknown;
+  rangeUnit?: unknown;
+  check?: unknown;
 }
 
 export interface BulkSettings {
@@ -32,6 +36,11 @@ export interface BulkSettings {
   path: 'auto' | 'bulk' | 'rest';
   threshold: number;
   checkpointName: string;
+  /** 'load': one read of the objects; 'backfill': by date ranges of the date field, oldest first. */
+  mode: 'load' | 'backfill';
+  rangeUnit: RangeUnit;
+  /** Count each backfill range in the source and the ledger once it is written. */
+  check: boolean;
 }
 
 /** What a message that starts a run may set. */
@@ -57,11 +66,18 @@ export function bulkSettings(input: BulkSettingsInput): { settings: BulkSettings
   const exclude = list(input.exclude);
   for (const f of [...include, ...exclude]) if (!FIELD.test(f)) problems.push(`Fields: '${f}' is not a field API name (Phone, or Contact.Phone for one object's)`);
   if (include.length && exclude.length) problems.push('Fields: give either the fields to read or the fields to leave out, not both');
+  const mode = text(input.mode) || 'load';
+  if (mode !== 'load' && mode !== 'backfill') problems.push(`Mode: '${mode}' is neither load (one read) nor backfill (by date ranges)`);
+  const rangeUnit = (text(input.rangeUnit) || 'month') as RangeUnit;
+  if (!RANGE_UNITS.includes(rangeUnit)) problems.push(`Ranges: '${rangeUnit}' is none of ${RANGE_UNITS.join(', ')}`);
+  // A backfill cuts by CreatedDate unless told otherwise.
+  if (mode === 'backfill' && !text(input.dateField)) input = { ...input, dateField: 'CreatedDate' };
   const filter: ReadFilterSettings = { where: text(input.where), dateField: text(input.dateField), from: text(input.from), to: text(input.to), owner: text(input.owner) };
   if ((filter.from || filter.to) && !filter.dateField) problems.push('Date range: choose the date field the range is on, e.g. CreatedDate');
   if (filter.dateField && !API_NAME.test(filter.dateField)) problems.push(`Date field: '${filter.dateField}' is not a field API name`);
   // The shapes of the range are checked now, as a datetime field would take them; the field's own type once the org is asked.
   problems.push(...rangeProblems(filter, 'Date range'));
+  if (mode === 'backfill') problems.push(...spanProblems(filter.from, filter.to, 'Backfill'));
   const path = text(input.path) || 'auto';
   if (path !== 'auto' && path !== 'bulk' && path !== 'rest') problems.push(`Read through: '${path}' is none of auto, bulk and rest`);
   const thresholdText = text(input.threshold);
@@ -72,9 +88,22 @@ export function bulkSettings(input: BulkSettingsInput): { settings: BulkSettings
       objects, filter, include, exclude, queryAll: input.queryAll === true || input.queryAll === 'true',
       path: path as BulkSettings['path'], threshold: Number.isInteger(threshold) && threshold >= 0 ? threshold : DEFAULT_BULK_THRESHOLD,
       checkpointName: text(input.checkpointName),
+      mode: mode === 'backfill' ? 'backfill' : 'load',
+      rangeUnit: RANGE_UNITS.includes(rangeUnit) ? rangeUnit : 'month',
+      check: input.check === undefined || input.check === '' || input.check === true || input.check === 'true',
     },
     problems,
   };
+}
+
+/** A backfill's span is cut into ranges: it takes dates, not date literals. */
+function spanProblems(from: string | undefined, to: string | undefined, label: string): string[] {
+  try {
+    if (from || to) dateRanges(from || '1970-01-01', 'year', { end: to || undefined, now: new Date() });
+    return [];
+  } catch (err) {
+    return [`${label}: ${(err as Error).message}`];
+  }
 }
 
 function rangeProblems(filter: ReadFilterSettings, label: string): string[] {
@@ -110,6 +139,7 @@ export function runRequest(settings: BulkSettings, payload: unknown): RunRequest
   const to = p.to as string | undefined;
   if ((from || to) && !settings.filter.dateField) throw new SoqlInputError('msg.payload gives a date range, and the node has no date field to apply it to: set Date field in the node');
   const problems = rangeProblems({ ...settings.filter, from: from ?? settings.filter.from, to: to ?? settings.filter.to }, 'msg.payload');
+  if (settings.mode === 'backfill') problems.push(...spanProblems(from ?? settings.filter.from, to ?? settings.filter.to, 'msg.payload'));
   if (problems.length) throw new SoqlInputError(problems[0]!);
   return { params, from, to, restart: p.restart === true };
 }

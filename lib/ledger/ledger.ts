@@ -39,6 +39,7 @@ export class Ledger {
   private syncStores?: SyncStores;
   private checkpointStore?: CdcCheckpointStore;
   private bulkCheckpointStore?: BulkCheckpointStore;
+  private presenceStmt?: ReturnType<SqliteDatabase['prepare']>;
 
   private constructor(
     readonly path: string,
@@ -199,6 +200,23 @@ export class Ledger {
       out.set(sourceId, fields);
     }
     return out;
+  }
+
+  /**
+   * How many of these source records the ledger has in a target org (any target, or `targetOrg`),
+   * and how many of the rest wait in the dead letters: what a backfill's range check counts.
+   */
+  presence(sourceOrg: string, sourceIds: readonly string[], targetOrg?: string): { inTarget: number; deadLettered: number } {
+    if (!sourceIds.length) return { inTarget: 0, deadLettered: 0 };
+    this.presenceStmt ??= this.db.prepare(`
+      SELECT
+        (SELECT COUNT(DISTINCT source_id) FROM id_map
+          WHERE source_org = @org AND source_id IN (SELECT value FROM json_each(@ids)) AND (@target IS NULL OR target_org = @target)) AS in_target,
+        (SELECT COUNT(DISTINCT d.source_id) FROM dead_letters d
+          WHERE d.source_org = @org AND d.source_id IN (SELECT value FROM json_each(@ids)) AND d.status IN ('open', 'retried') AND (@target IS NULL OR d.target_org = @target)
+            AND NOT EXISTS (SELECT 1 FROM id_map m WHERE m.source_org = d.source_org AND m.source_id = d.source_id AND (@target IS NULL OR m.target_org = @target))) AS dead`);
+    const row = this.presenceStmt.get({ org: sourceOrg, ids: JSON.stringify(sourceIds), target: targetOrg ?? null }) as { in_target: number; dead: number } | undefined;
+    return { inTarget: row?.in_target ?? 0, deadLettered: row?.dead ?? 0 };
   }
 
   /** The source records written to a target record. */

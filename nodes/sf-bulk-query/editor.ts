@@ -41,6 +41,9 @@ RED.nodes.registerType('sf-bulk-query', {
     ackTimeout: { value: '300', validate: (v: string) => wholeNumberIn(v, 5, 3600) },
     progressEvery: { value: '5', validate: (v: string) => wholeNumberIn(v, 1, 3600) },
     resume: { value: true },
+    mode: { value: 'load' },
+    rangeUnit: { value: 'month' },
+    check: { value: true },
   },
   inputLabels: 'start (msg.payload: params, from, to, restart) or stop (msg.topic "stop")',
   outputLabels: ['records (SyncRecord[])', 'progress and summary'],
@@ -57,5 +60,9 @@ RED.nodes.registerType('sf-bulk-query', {
     const showThreshold = () => $('.sf-bulk-query-threshold').toggle($('#node-input-path').val() === 'auto');
     $('#node-input-path').on('change', showThreshold);
     showThreshold();
+    // The range unit and the check belong to a backfill; its date field and span are the date range's.
+    const showBackfill = () => $('.sf-bulk-query-backfill').toggle($('#node-input-mode').val() === 'backfill');
+    $('#node-input-mode').on('change', showBackfill);
+    showBackfill();
   },
 });

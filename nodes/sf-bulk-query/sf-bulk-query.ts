@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { BulkRun, type BulkObjectStart, type BulkRunProgress, type BulkRunSummary } from '../../lib/bulk/bulk-run.js';
+import { Backfill, type BackfillProgress, type BackfillSummary } from '../../lib/bulk/backfill.js';
+import { BulkRun, type BulkRunOptions, type BulkObjectStart, type BulkRunProgress, type BulkRunSummary } from '../../lib/bulk/bulk-run.js';
 import { progressFigures } from '../../lib/bulk/progress.js';
 import { readCondition } from '../../lib/bulk/read-filter.js';
 import { bulkSettings, runRequest, type RunRequest } from '../../lib/bulk/settings.js';
@@ -30,6 +31,9 @@ interface BulkConfig extends NodeDef {
   ackTimeout: string | number;
   progressEvery: string | number;
   resume: boolean | string;
+  mode: string;
+  rangeUnit: string;
+  check: boolean | string;
 }
 
 type Msg = NodeMessage & { payload?: unknown; topic?: string };
@@ -66,8 +70,8 @@ export default function register(RED: NodeAPI): void {
     // One checkpoint per node unless named: two nodes reading one object with different filters must not share it.
     const checkpointName = settings.checkpointName || `node:${node.id}`;
     const progressEveryS = wholeNumber(config.progressEvery, 5, 1, 3600);
-    let running: { run: BulkRun; startedAt: number; progress?: BulkRunProgress; object?: BulkObjectStart; runId: string } | undefined;
-    let lastSummary: BulkRunSummary | undefined;
+    let running: { run: BulkRun | Backfill; startedAt: number; progress?: BulkRunProgress | BackfillProgress; object?: BulkObjectStart; runId: string } | undefined;
+    let lastSummary: BulkRunSummary | BackfillSummary | undefined;
 
     const report = () => {
       if (kit.closing) return;
@@ -89,7 +93,9 @@ export default function register(RED: NodeAPI): void {
     const showProgress = () => {
       if (!running?.progress || kit.closing) return;
       const f = figures();
-      kit.progress('sf-bulk-query.status.reading', {
+      const p = running.progress as Partial<BackfillProgress>;
+      kit.progress(p.range ? 'sf-bulk-query.status.backfilling' : 'sf-bulk-query.status.reading', {
+        range: p.range ? `${(p.rangeIndex ?? 0) + 1}/${p.ranges ?? 0} (${p.range.from}${p.range.to ? ` to ${p.range.to}` : ' on'})` : '',
         object: running.progress.object, written: count(f.written), total: count(f.total), percent: f.percent ?? 0, rate: count(Math.round(f.perSecond)), eta: duration(f.etaMs),
       });
     };
@@ -103,9 +109,8 @@ export default function register(RED: NodeAPI): void {
       const api = new OrgApi(org, { sleep: (ms) => kit.sleep(ms) });
       const runId = randomUUID();
       const filter = { ...settings.filter, from: request.from ?? settings.filter.from, to: request.to ?? settings.filter.to };
-      const run = new BulkRun({
+      const common: Omit<BulkRunOptions, 'where'> = {
         api, ledger, acks: ctx.acks, owner: node.id, objects: settings.objects, checkpointName, runId, restart: request.restart,
-        where: (_object, fieldType) => readCondition(filter, request.params, fieldType),
         threshold: settings.threshold, path: settings.path === 'auto' ? undefined : settings.path, queryAll: settings.queryAll,
         include: settings.include, exclude: settings.exclude,
         batchSize: wholeNumber(config.batchSize, 200, 1, 10_000),
@@ -121,11 +126,29 @@ export default function register(RED: NodeAPI): void {
           running!.object = o;
           kit.status('yellow', 'ring', 'sf-bulk-query.status.starting', { object: o.object, count: count(o.count), path: RED._(`sf-bulk-query.path.${o.path}`) });
         },
-        onProgress: (p) => {
+        onProgress: (p: BulkRunProgress) => {
           running!.progress = p;
           showProgress();
         },
-      });
+      };
+      const run = settings.mode === 'backfill'
+        ? new Backfill({
+          ...common, dateField: settings.filter.dateField!, unit: settings.rangeUnit, from: filter.from || undefined, to: filter.to || undefined, check: settings.check,
+          // Within a range the node's own filter applies, with the range instead of the span.
+          where: (range) => (_object, fieldType) => readCondition({ ...settings.filter, from: range.from, to: range.to }, request.params, fieldType),
+          fingerprint: Backfill.fingerprint([settings.objects, settings.filter.where, request.params ?? null, settings.filter.dateField, settings.rangeUnit, filter.from, filter.to,
+            settings.filter.owner, settings.include, settings.exclude, settings.queryAll]),
+          onRangeDone: (r) => {
+            send([null, { ...RED.util.cloneMessage(msg), topic: 'range', payload: { ...r, runId, node: config.name || node.id } } as NodeMessage]);
+            const missing = (r.checks ?? []).filter((c) => c.missing > 0);
+            if (missing.length) {
+              node.warn(kit.t('sf-bulk-query.warnings.missing', {
+                range: `${r.from}${r.to ? ` to ${r.to}` : ' on'}`, what: missing.map((c) => `${c.object} ${count(c.missing)} of ${count(c.source)}`).join(', '),
+              }));
+            }
+          },
+        })
+        : new BulkRun({ ...common, where: (_object, fieldType) => readCondition(filter, request.params, fieldType) });
       running = { run, startedAt: Date.now(), runId };
       kit.status('yellow', 'ring', 'sf-bulk-query.status.counting');
       report();
@@ -150,7 +173,10 @@ export default function register(RED: NodeAPI): void {
           if (kit.closing) return done();
           report();
           const payload = { ...summary, runId, node: config.name || node.id };
-          if (summary.finished) {
+          const missing = 'missing' in summary ? summary.missing : 0;
+          if (summary.finished && missing > 0) {
+            kit.status('yellow', 'dot', 'sf-bulk-query.status.doneMissing', { records: count(summary.written), missing: count(missing) });
+          } else if (summary.finished) {
             kit.status('green', 'dot', 'sf-bulk-query.status.done', { records: count(summary.written), seconds: Math.round(summary.durationMs / 1000) });
           } else if (summary.stopped) {
             kit.status('grey', 'dot', 'sf-bulk-query.status.stopped', { written: count(summary.written), total: count(summary.total) });
@@ -211,7 +237,8 @@ export default function register(RED: NodeAPI): void {
       }
       if (kit.closing || running) return;
       const orgId = org.identity?.orgId;
-      if (!orgId || !BulkRun.pending(ledger, orgId, settings.objects, checkpointName)) {
+      const pending = orgId && (settings.mode === 'backfill' ? Backfill.pending(ledger, orgId, checkpointName) : BulkRun.pending(ledger, orgId, settings.objects, checkpointName));
+      if (!pending) {
         kit.status('grey', 'dot', 'sf-bulk-query.status.idle');
         return;
       }

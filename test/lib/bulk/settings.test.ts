@@ -12,6 +12,24 @@ describe('bulk read settings', () => {
     expect(bulkSettings({ objects: 'Account' }).settings).to.deep.include({ path: 'auto', threshold: DEFAULT_BULK_THRESHOLD, queryAll: false, checkpointName: '' });
   });
 
+  it('takes a backfill: by month of CreatedDate unless told, checked, and its span as dates only', () => {
+    expect(bulkSettings({ objects: 'Account', mode: 'backfill' })).to.deep.include({ problems: [] });
+    expect(bulkSettings({ objects: 'Account', mode: 'backfill' }).settings).to.deep.include({ mode: 'backfill', rangeUnit: 'month', check: true });
+    expect(bulkSettings({ objects: 'Account', mode: 'backfill' }).settings.filter.dateField).to.equal('CreatedDate');
+    expect(bulkSettings({ objects: 'Account', mode: 'backfill', rangeUnit: 'week', check: false, dateField: 'CloseDate__c' }).settings).to.deep.include({ rangeUnit: 'week', check: false });
+    expect(bulkSettings({ objects: 'Account' }).settings).to.deep.include({ mode: 'load' });
+    expect(bulkSettings({ objects: 'Account', mode: 'history', rangeUnit: 'fortnight' }).problems).to.deep.equal([
+      "Mode: 'history' is neither load (one read) nor backfill (by date ranges)",
+      "Ranges: 'fortnight' is none of day, week, month, quarter, year",
+    ]);
+    // A literal is a fine filter, and no start for ranges.
+    expect(bulkSettings({ objects: 'Account', mode: 'backfill', from: 'LAST_N_MONTHS:3' }).problems).to.deep.equal(["Backfill: the backfill start 'LAST_N_MONTHS:3' is not a date (YYYY-MM-DD or an ISO datetime)"]);
+    expect(bulkSettings({ objects: 'Account', mode: 'backfill', from: '2025-01-01', to: '2024-01-01' }).problems[0]).to.match(/ends \(2024-01-01\) before it starts/);
+    const { settings } = bulkSettings({ objects: 'Account', mode: 'backfill' });
+    expect(() => runRequest(settings, { from: 'YESTERDAY' })).to.throw(/msg.payload: the backfill start 'YESTERDAY' is not a date/);
+    expect(runRequest(settings, { from: '2024-01-01' })).to.include({ from: '2024-01-01' });
+  });
+
   it('names every problem of a bad dialog at once', () => {
     const { problems } = bulkSettings({
       objects: 'Account, 1Bad', include: 'Name', exclude: 'Phone; x', from: '2024-01-01', path: 'fast', threshold: '-3',
