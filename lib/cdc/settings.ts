@@ -16,6 +16,7 @@ export interface CdcSettingsInput {
   start?: unknown;
   checkpointName?: unknown;
   condition?: unknown;
+  backfill?: unknown;
 }
 
 export interface CdcSettings {
@@ -24,6 +25,8 @@ export interface CdcSettings {
   changeTypes: Set<ChangeType>;
   watchedFields: Map<string, Set<string>>;
   firstStart: -1 | -2;
+  /** The sf-bulk-query node (a backfill) to wait for before the first start; its changes since follow. */
+  afterBackfill?: string;
   checkpointName: string;
   /** JSONata over the re-read record; empty: every record. */
   condition: string;
@@ -70,7 +73,11 @@ export function cdcSettings(input: CdcSettingsInput, evaluator?: ExpressionEvalu
     }
   }
   const start = String(input.start ?? 'new');
-  if (start !== 'new' && start !== 'retained') problems.push(`Start: '${start}' is neither new (changes from now on) nor retained (every change the org still holds)`);
+  if (start !== 'new' && start !== 'retained' && start !== 'backfill') {
+    problems.push(`Start: '${start}' is none of new (changes from now on), retained (every change the org still holds) and backfill (after a backfill)`);
+  }
+  const backfill = String(input.backfill ?? '').trim();
+  if (start === 'backfill' && !backfill) problems.push('Start: choose the bulk query node whose backfill the change capture takes over from');
   return {
     settings: {
       objects,
@@ -78,6 +85,7 @@ export function cdcSettings(input: CdcSettingsInput, evaluator?: ExpressionEvalu
       changeTypes,
       watchedFields,
       firstStart: start === 'retained' ? -2 : -1,
+      ...(start === 'backfill' && backfill ? { afterBackfill: backfill } : {}),
       checkpointName: String(input.checkpointName ?? '').trim(),
       condition,
       ...(recordCondition ? { recordCondition } : {}),

@@ -1,6 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { CdcSource, type CdcProblem } from '../../lib/cdc/cdc-source.js';
+import { holdForBackfill, takeOverFrom } from '../../lib/cdc/hand-over.js';
 import { cdcSettings, sharedCheckpoints, type CheckpointOwner } from '../../lib/cdc/settings.js';
+import { Backfill } from '../../lib/bulk/backfill.js';
+import { bulkSettings, type BulkSettingsInput } from '../../lib/bulk/settings.js';
 import { redJsonataEvaluator, type RedJsonataUtil } from '../../lib/mapping/index.js';
 import { runtimeContext } from '../../lib/runtime/context.js';
 import { OrgApi } from '../../lib/salesforce/org-api.js';
@@ -25,6 +28,7 @@ interface CdcConfig extends NodeDef {
   inFlight: string | number;
   ackTimeout: string | number;
   condition: string;
+  backfill: string;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -33,6 +37,9 @@ const count = (n: number) => n.toLocaleString('en-US');
  * that sf-health-check reads is never more than a few seconds old (a quiet stream changes nothing).
  */
 const REPORT_EVERY_S = 5;
+
+/** How often a capture waiting for a backfill looks whether it is written. */
+const BACKFILL_LOOK_MS = 2000;
 
 export default function register(RED: NodeAPI): void {
   function SfCdcIn(this: Node, config: CdcConfig) {
@@ -48,6 +55,17 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.eachNode((n) => void (n.type === 'sf-cdc-in' && !(n as { d?: boolean }).d && others.push(owner(n as unknown as CdcConfig))));
     for (const other of sharedCheckpoints(owner(config), others)) {
       problems.push(`Checkpoint: '${other.name}' reads ${other.channels.join(', ')} of the same connection with the same checkpoint name; give each node a Checkpoint name of its own`);
+    }
+    // The backfill to take over from: a bulk query node in backfill mode reading the same org.
+    let backfill: { name: string; checkpointName: string } | undefined;
+    if (settings.afterBackfill) {
+      let found: (NodeDef & Record<string, unknown>) | undefined;
+      RED.nodes.eachNode((n) => void (n.id === settings.afterBackfill && n.type === 'sf-bulk-query' && (found = n as NodeDef & Record<string, unknown>)));
+      const bulk = found && bulkSettings(found as BulkSettingsInput).settings;
+      if (!found || !bulk) problems.push('Start: the bulk query node to take over from is not in the flows; choose one, or start with new changes');
+      else if (found.connection !== config.connection) problems.push(`Start: '${found.name || found.id}' reads another org than this node; the backfill must read the org whose changes are captured`);
+      else if (bulk.mode !== 'backfill') problems.push(`Start: '${found.name || found.id}' is not in backfill mode; set its Mode to backfill`);
+      else backfill = { name: String(found.name || found.id), checkpointName: bulk.checkpointName || `node:${found.id}` };
     }
     if (problems.length) {
       kit.status('red', 'ring', 'sf-cdc-in.status.config');
@@ -119,7 +137,7 @@ export default function register(RED: NodeAPI): void {
     };
 
     // Once the flows have started: the wires tell whether a writer will acknowledge the batches.
-    const startTimer = setTimeout(() => {
+    const startSource = () => {
       if (kit.closing) return;
       source = new CdcSource({
         org, api: new OrgApi(org), ledger, acks: ctx.acks, owner: node.id, ...settings,
@@ -142,7 +160,34 @@ export default function register(RED: NodeAPI): void {
         // Try again later: the org may be down at deploy.
         kit.after(30_000, () => void source?.start().then(showStatus, () => undefined));
       });
-    }, 0);
+    };
+    /**
+     * Waits for the backfill to be written, holding a start-time anchor meanwhile, then takes
+     * over from when the backfill began. Looked at every few seconds: the backfill is another node,
+     * and after a restart it may already be done.
+     */
+    const waitForBackfill = async (bf: { name: string; checkpointName: string }) => {
+      if (kit.closing) return;
+      try {
+        await org.connection();
+      } catch (err) {
+        kit.status('red', 'ring', 'sf-cdc-in.status.failed', { reason: org.mask((err as Error).message) });
+        kit.after(30_000, () => void waitForBackfill(bf));
+        return;
+      }
+      if (kit.closing) return;
+      const orgId = org.identity!.orgId;
+      holdForBackfill(ledger, orgId, settings.channels, settings.checkpointName, Date.now());
+      const state = Backfill.state(ledger, orgId, bf.checkpointName);
+      if (state?.finished) {
+        takeOverFrom(ledger, orgId, settings.channels, settings.checkpointName, state.startedAt);
+        startSource();
+        return;
+      }
+      kit.status('yellow', 'ring', state ? 'sf-cdc-in.status.backfilling' : 'sf-cdc-in.status.before-backfill', { backfill: bf.name });
+      kit.after(BACKFILL_LOOK_MS, () => void waitForBackfill(bf));
+    };
+    const startTimer = setTimeout(() => void (backfill ? waitForBackfill(backfill) : startSource()), 0);
     kit.onClose(async () => {
       clearTimeout(startTimer);
       if (statusTimer) clearTimeout(statusTimer);

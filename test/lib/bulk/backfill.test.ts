@@ -123,11 +123,10 @@ describe('a historical backfill by date ranges (Backfill)', function () {
 
   it('stopped in its third range, goes on with that range and never sends the earlier ranges again', async () => {
     const first: Sent[] = [];
-    let run: Backfill | undefined;
     let third = 0;
-    run = backfill((b) => {
+    const run: Backfill = backfill((b) => {
       writer(first)(b);
-      if (b.meta.object === 'Contact' && third > 0) run!.stop();
+      if (b.meta.object === 'Contact' && third > 0) run.stop();
     }, { onRange: (r) => { if (r.index === 2) third++; } });
     const stopped = await run.run();
     expect(stopped).to.include({ finished: false, stopped: true });

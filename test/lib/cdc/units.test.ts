@@ -4,6 +4,8 @@ import { coalesce } from '../../../lib/cdc/coalesce.js';
 import { ReplayTracker } from '../../../lib/cdc/replay-tracker.js';
 import { cdcSettings, sharedCheckpoints } from '../../../lib/cdc/settings.js';
 import { jsonataEvaluator } from '../../../lib/mapping/jsonata-evaluator.js';
+import { holdForBackfill, takeOverFrom } from '../../../lib/cdc/hand-over.js';
+import { Ledger } from '../../../lib/ledger/index.js';
 
 const change = (recordId: string, changeType: ChangeType, replayId: number, changedFields: string[] = []): RecordChange => ({
   object: 'Account', recordId, changeType, gap: false, changedFields, replayId, commitTimestamp: replayId * 10, changeOrigin: '', commitUser: '', transactionKey: '', sequenceNumber: 1,
@@ -11,6 +13,35 @@ const change = (recordId: string, changeType: ChangeType, replayId: number, chan
 
 describe('change capture pieces', () => {
   describe('settings', () => {
+    it('takes a start after a backfill only with the backfill named', () => {
+      expect(cdcSettings({ objects: 'Account', start: 'backfill', backfill: 'bulk1' }).settings).to.deep.include({ afterBackfill: 'bulk1', firstStart: -1 });
+      expect(cdcSettings({ objects: 'Account', start: 'backfill' }).problems).to.deep.equal(['Start: choose the bulk query node whose backfill the change capture takes over from']);
+      expect(cdcSettings({ objects: 'Account', start: 'new', backfill: 'bulk1' }).settings.afterBackfill).to.equal(undefined);
+      expect(cdcSettings({ objects: 'Account', start: 'later' }).problems[0]).to.match(/^Start: 'later' is none of new .*retained .*backfill/);
+    });
+
+    it('holds a start-time anchor until the backfill is written, then takes over from when it began', () => {
+      const ledger = Ledger.open(':memory:');
+      try {
+        const channels = ['/data/AccountChangeEvent', '/data/ContactChangeEvent'];
+        ledger.moveCdcCheckpoint({ orgId: 'org', channel: channels[1]!, name: 'n', replayId: 42, committedAt: 500 }, 500);
+        holdForBackfill(ledger, 'org', channels, 'n', 2000);
+        expect(ledger.cdcCheckpoint('org', channels[0]!, 'n')).to.include({ replayId: -1, committedAt: 2000 });
+        // A later look does not move the anchor on.
+        holdForBackfill(ledger, 'org', channels, 'n', 9000);
+        expect(ledger.cdcCheckpoint('org', channels[0]!, 'n')).to.include({ replayId: -1, committedAt: 2000 });
+        takeOverFrom(ledger, 'org', channels, 'n', 1500);
+        expect(ledger.cdcCheckpoint('org', channels[0]!, 'n')).to.include({ replayId: -1, committedAt: 1500 });
+        // A replay id is a checkpoint of its own, kept.
+        expect(ledger.cdcCheckpoint('org', channels[1]!, 'n')).to.include({ replayId: 42 });
+        // A backfill begun after the anchor leaves it where it is.
+        takeOverFrom(ledger, 'org', channels, 'n', 1800);
+        expect(ledger.cdcCheckpoint('org', channels[0]!, 'n')).to.include({ committedAt: 1500 });
+      } finally {
+        ledger.close();
+      }
+    });
+
     it('names the other nodes that would move the same checkpoint: same connection, a channel in common, same name', () => {
       const node = (id: string, connection: string, channels: string[], checkpointName = '') => ({ id, name: `node ${id}`, connection, channels, checkpointName });
       const self = node('a', 'hq', ['/data/AccountChangeEvent', '/data/ContactChangeEvent']);
