@@ -6,8 +6,8 @@
  *    and lookup links (and whole rows only while the run is small);
  * 2. order (dependency-levels.ts): each record gets a level above its collected parents, cycles
  *    are broken by deferring one nillable link;
- * 3. emit: level by level, object by object, records are read (or taken from the held rows) 200
- *    Ids per query and handed out as batches of `batchSize`.
+ * 3. emit: level by level, object by object, records are taken from the rows discovery kept
+ *    (row-store.ts) and handed out as batches of `batchSize`.
  *
  * Every batch has one object and one level, so a record's parents are always in an earlier batch:
  * written in order, lookups always find their parents (accounts before their contacts, a parent
@@ -27,9 +27,8 @@ import type { OrgConnection } from '../connection/org-connection.js';
 import type { BatchMeta } from '../sync/types.js';
 import { dependencyLevels, type DependencyOrder } from './dependency-levels.js';
 import { Discoverer, lookupTarget, type DiscoverOptions, type Discovery } from './discover.js';
-import { OrgApi, type QueryRow } from '../salesforce/org-api.js';
+import { OrgApi } from '../salesforce/org-api.js';
 import type { CollectionPlan } from './plan.js';
-import { readById } from './read-by-id.js';
 import { toSyncRecord, type CollectedRecord, type RecordContext } from './sync-records.js';
 
 export const DEFAULT_BATCH_SIZE = 200;
@@ -84,21 +83,23 @@ export interface CollectOverview {
   /** Dependency levels (0 when there are no records). */
   levels: number;
   byObject: Record<string, number>;
+  /** A changes-only read's deletes by object (only objects that have some). */
+  deleted: Record<string, number>;
   deferred: DeferredReference[];
   /** Root Ids asked for that were not found (or did not match the condition). */
   missingRootIds: string[];
   /** Parent records that were followed but not found (deleted, or not visible). */
   missingParents: number;
-  /** Whether whole rows were held from discovery (no second read). */
+  /** Whether every row stayed in memory (none went to the temporary database). */
   heldInMemory: boolean;
   /** API calls so far. */
   apiCalls: number;
 }
 
 export interface CollectSummary extends CollectOverview {
-  /** Records emitted; fewer than totalRecords when some were deleted during the run. */
+  /** Records emitted (deletes included). */
   emitted: number;
-  /** Records found in discovery and gone when read again. */
+  /** Records found in discovery whose row could not be given out (0 unless the row store failed). */
   vanished: number;
 }
 
@@ -113,19 +114,30 @@ export async function* collect(conn: OrgConnection, plan: CollectionPlan, option
   const reader = new OrgApi(conn, options);
   const runId = options.runId ?? randomUUID();
   const found = await new Discoverer(reader, plan, options).run();
+  try {
+    return yield* emit(conn, reader, found, plan, options, runId, batchSize);
+  } finally {
+    found.rows.close();
+  }
+}
+
+async function* emit(conn: OrgConnection, reader: OrgApi, found: Discovery, plan: CollectionPlan, options: CollectOptions, runId: string, batchSize: number): AsyncGenerator<CollectBatch, CollectSummary, void> {
   const order = await dependencyLevels(found.graph, (l) => found.lookups[l]!.lookup.nillable);
   const groups = groupByLevel(found, order, plan.objects.length);
-  const batches = countBatches(groups.start, batchSize);
+  // Deletes go last, children's objects before their parents' (the plan lists parents first).
+  const deletes = plan.objects.map((o, i) => ({ object: o, list: found.deleted[i]! })).reverse().filter((d) => d.list.length);
+  const batches = countBatches(groups.start, batchSize) + deletes.reduce((n, d) => n + Math.ceil(d.list.length / batchSize), 0);
   const overview: CollectOverview = {
     runId,
     totalRecords: found.graph.collectedCount,
     batches,
     levels: order.maxLevel + 1,
     byObject: countByObject(found, plan),
+    deleted: Object.fromEntries(deletes.map((d) => [d.object.name, d.list.length])),
     deferred: deferredReferences(found, order, plan),
     missingRootIds: found.missingRootIds,
     missingParents: found.missingParents,
-    heldInMemory: found.held.size > 0,
+    heldInMemory: found.rows.spilledRows === 0,
     apiCalls: reader.calls,
   };
   options.onPlanned?.(overview);
@@ -144,10 +156,9 @@ export async function* collect(conn: OrgConnection, plan: CollectionPlan, option
     const level = Math.floor(key / plan.objects.length);
     for (let b = from; b < to; b += batchSize) {
       const nodes = groups.order.subarray(b, Math.min(to, b + batchSize));
-      const rows = await rowsOf(reader, found, object.name, object.selectFields, nodes);
       const records: CollectedRecord[] = [];
       for (const node of nodes) {
-        const row = rows.get(node);
+        const row = found.rows.take(node);
         if (!row) {
           vanished++;
           continue;
@@ -159,6 +170,20 @@ export async function* collect(conn: OrgConnection, plan: CollectionPlan, option
       yield { records, meta, parts: { id: runId, index, count: batches, type: 'array', len: batchSize } };
       index++;
       options.onProgress?.({ phase: 'emit', records: emitted, of: overview.totalRecords, apiCalls: reader.calls });
+      reader.throwIfAborted();
+    }
+  }
+  const level = order.maxLevel + 1;
+  for (const d of deletes) {
+    for (let b = 0; b < d.list.length; b += batchSize) {
+      const records: CollectedRecord[] = d.list.slice(b, b + batchSize).map(({ id, at }) => ({
+        object: d.object.name, sourceId: id, operation: 'delete', fields: {}, references: [],
+        origin: at ? { orgId: reader.orgId, via: 'collect', changedAt: at } : { orgId: reader.orgId, via: 'collect' },
+      }));
+      emitted += records.length;
+      const meta: BatchMeta = { source, object: d.object.name, batchId: `${runId}:${index}`, runId, level, last: index === batches - 1 };
+      yield { records, meta, parts: { id: runId, index, count: batches, type: 'array', len: batchSize } };
+      index++;
       reader.throwIfAborted();
     }
   }
@@ -237,25 +262,4 @@ function recordContext(found: Discovery, order: DependencyOrder, plan: Collectio
       return r === undefined || order.level[p]! >= order.level[r]!;
     },
   };
-}
-
-/** Rows of a batch's nodes: the held ones, or read again by Id, 200 per query. */
-async function rowsOf(reader: OrgApi, found: Discovery, objectName: string, fields: string[], nodes: Int32Array): Promise<Map<number, QueryRow>> {
-  const rows = new Map<number, QueryRow>();
-  const missing: string[] = [];
-  for (const n of nodes) {
-    const held = found.held.get(n);
-    if (held) {
-      rows.set(n, held);
-      // Emitted rows belong to the consumer now; the run keeps no second copy.
-      found.held.delete(n);
-    } else {
-      missing.push(found.graph.idOf(n));
-    }
-  }
-  for await (const row of readById(reader, objectName, fields, missing)) {
-    const n = found.graph.find(row.Id as string);
-    if (n !== undefined) rows.set(n, row);
-  }
-  return rows;
 }

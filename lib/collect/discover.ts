@@ -5,18 +5,27 @@
  * relationships down (200 parent Ids per `IN` list). An account hierarchy is climbed one level per
  * hop, so depth 5 reaches a leaf's great-great-grandparent.
  *
- * What stays in memory is the RecordGraph (Ids and links). Whole rows are kept only while the run is
- * small (`holdRecords`): a manual sync of a few accounts with their contacts then reads every
- * record once. Past that limit the held rows are dropped, later reads select only Id and lookup
- * columns, and emission reads the records again by Id, level by level. The trade-off: a large run
- * costs a second read (one call per 200 records) to keep memory at a few hundred bytes a record
- * instead of a few kilobytes, and to never hold a large object whole.
+ * Children of the roots are read with a semi-join on the roots' own condition when the roots are
+ * chosen by a condition or are the whole object (`AccountId IN (SELECT Id FROM Account WHERE …)`):
+ * whole query pages of 2,000 rows instead of one query per 200 parent Ids. Salesforce refuses a
+ * semi-join on the outer query's own object and a semi-join inside another, so a self relationship
+ * (ChildAccounts) and a condition that has a sub-select of its own go by Id lists.
+ *
+ * What stays in memory is the RecordGraph (Ids and links). Whole rows go to a RowStore: in memory
+ * while the run is small (`holdRecords`), in a temporary SQLite database past that, so every
+ * record is read once and memory stays flat.
+ *
+ * A changes-only read (`since`) adds `SystemModstamp > since` to every read of roots and children:
+ * only what changed comes back, with its children that changed under roots that did not. Parents
+ * of what changed are still followed (one query per 200 of them), so a record always comes with
+ * what it points at.
  */
-import type { CollectionPlan, PlannedLookup } from './plan.js';
+import type { CollectionPlan, PlannedLookup, PlannedObject } from './plan.js';
 import { NodeState, RecordGraph } from './record-graph.js';
 import type { OrgApi, QueryRow } from '../salesforce/org-api.js';
 import { andClauses, soqlIdList, soqlIdentifier } from './soql-text.js';
 import { keyPrefixOf } from './record-ids.js';
+import { RowStore } from './row-store.js';
 
 /** The most Ids one `IN (…)` list carries, keeping the query URL well under Salesforce's limit. */
 export const IDS_PER_QUERY = 200;
@@ -24,8 +33,13 @@ export const IDS_PER_QUERY = 200;
 export const DEFAULT_HOLD_RECORDS = 5000;
 
 export interface DiscoverOptions {
-  /** Keep whole rows while the run has at most this many records (0: never). */
+  /** Keep whole rows in memory while the run has at most this many records (0: never); past it they go to a temporary database. */
   holdRecords?: number;
+  /**
+   * Read only records changed after this time (ISO 8601, UTC): roots and children by their
+   * modification stamp (see PlannedObject.modstampField); parents of what changed are read whatever their stamp.
+   */
+  since?: string;
   /** Refuse runs larger than this, before anything is emitted. */
   maxRecords?: number;
   onProgress?: (progress: CollectProgress) => void;
@@ -49,12 +63,14 @@ export interface Discovery {
   lookups: LookupRef[];
   /** Per planned object, the indices into `lookups` of its lookups, in plan order. */
   lookupsOf: number[][];
-  /** Whole rows by node, while the run stayed within `holdRecords`. */
-  held: Map<number, QueryRow>;
+  /** Whole rows by node, to be taken as they are emitted. */
+  rows: RowStore;
   /** Root Ids that were asked for and not found. */
   missingRootIds: string[];
   /** Parents that were followed but not found (deleted or not visible). */
   missingParents: number;
+  /** A changes-only read's deleted records, per planned object (by index), with when they were deleted. */
+  deleted: Array<Array<{ id: string; at?: string }>>;
 }
 
 export class CollectLimitError extends Error {
@@ -69,9 +85,7 @@ export class Discoverer {
   readonly graph = new RecordGraph();
   readonly lookups: LookupRef[] = [];
   readonly lookupsOf: number[][];
-  readonly held = new Map<number, QueryRow>();
-  private holding: boolean;
-  private readonly holdLimit: number;
+  readonly rows: RowStore;
   private readonly byName = new Map<string, number>();
   private missingRootIds: string[] = [];
   private missingParents = 0;
@@ -83,8 +97,7 @@ export class Discoverer {
     readonly plan: CollectionPlan,
     private readonly options: DiscoverOptions = {},
   ) {
-    this.holdLimit = options.holdRecords ?? DEFAULT_HOLD_RECORDS;
-    this.holding = this.holdLimit > 0;
+    this.rows = new RowStore(options.holdRecords ?? DEFAULT_HOLD_RECORDS);
     plan.objects.forEach((o, i) => this.byName.set(o.name, i));
     this.lookupsOf = plan.objects.map((o, i) =>
       o.lookups.map((lookup) => this.lookups.push({ object: i, lookup, targets: lookup.targets.map((t) => this.byName.get(t)!) }) - 1),
@@ -93,7 +106,17 @@ export class Discoverer {
   }
 
   async run(): Promise<Discovery> {
+    try {
+      return await this.discover();
+    } catch (err) {
+      this.rows.close();
+      throw err;
+    }
+  }
+
+  private async discover(): Promise<Discovery> {
     await this.readRoots();
+    const deleted = await this.readDeleted();
     let frontier = this.takeFrontier();
     for (let hop = 0; hop < this.plan.depth && frontier.some((f) => f.length); hop++) {
       await this.readParents(frontier, hop + 1);
@@ -105,10 +128,30 @@ export class Discoverer {
       graph: this.graph,
       lookups: this.lookups,
       lookupsOf: this.lookupsOf,
-      held: this.held,
+      rows: this.rows,
       missingRootIds: this.missingRootIds,
       missingParents: this.missingParents,
+      deleted,
     };
+  }
+
+  /**
+   * A changes-only read's deletes: each planned object's records deleted since the watermark,
+   * through queryAll (the recycle bin keeps them some 15 days, so a watermark older than that
+   * misses some: a full read is what repairs those). Ids only; a delete needs nothing else.
+   */
+  private async readDeleted(): Promise<Array<Array<{ id: string; at?: string }>>> {
+    const out = this.plan.objects.map((): Array<{ id: string; at?: string }> => []);
+    if (!this.options.since) return out;
+    for (let o = 0; o < this.plan.objects.length; o++) {
+      const object = this.plan.objects[o]!;
+      const stamp = object.modstampField!;
+      const soql = `SELECT Id, ${stamp} FROM ${soqlIdentifier(object.name)} WHERE IsDeleted = true AND ${this.changedSince(object)}`;
+      for await (const page of this.reader.pages(soql, `reading deleted ${object.name} records`, { queryAll: true })) {
+        for (const row of page.records) out[o]!.push(typeof row[stamp] === 'string' ? { id: row.Id as string, at: row[stamp] as string } : { id: row.Id as string });
+      }
+    }
+    return out;
   }
 
   private async readRoots(): Promise<void> {
@@ -117,14 +160,14 @@ export class Discoverer {
     if (sel.by === 'ids') {
       for (let i = 0; i < sel.ids.length; i += IDS_PER_QUERY) {
         const chunk = sel.ids.slice(i, i + IDS_PER_QUERY);
-        await this.readInto(0, 0, `Id IN ${soqlIdList(chunk)}`, sel.where, `reading ${root.name} records by Id`);
+        await this.readInto(0, 0, `Id IN ${soqlIdList(chunk)}`, andClauses(sel.where, this.changedSince(root)), `reading ${root.name} records by Id`);
         for (const id of chunk) {
           const n = this.graph.find(id);
           if (n === undefined || !this.graph.isCollected(n)) this.missingRootIds.push(id);
         }
       }
     } else {
-      await this.readInto(0, 0, sel.by === 'where' ? sel.where : undefined, undefined, `reading ${root.name} records`, true);
+      await this.readInto(0, 0, sel.by === 'where' ? sel.where : undefined, this.changedSince(root), `reading ${root.name} records`);
     }
     this.progress(0);
   }
@@ -166,40 +209,58 @@ export class Discoverer {
       const parent = this.plan.objects[o]!;
       const nodes = frontier[o]!;
       if (!nodes.length || !parent.children.length) continue;
+      const byIds: typeof parent.children = [];
+      for (const rel of parent.children) {
+        const c = this.byName.get(rel.object)!;
+        const rootSet = hop === 1 && o === 0 ? this.rootSubquery(rel.object) : undefined;
+        if (rootSet) await this.readInto(c, hop, `${soqlIdentifier(rel.field)} IN (${rootSet})`, this.changedSince(this.plan.objects[c]!), `reading ${parent.name}.${rel.relationshipName}`);
+        else byIds.push(rel);
+      }
+      if (!byIds.length) continue;
       for (let i = 0; i < nodes.length; i += IDS_PER_QUERY) {
         const list = soqlIdList(nodes.slice(i, i + IDS_PER_QUERY).map((n) => this.graph.idOf(n)));
-        for (const rel of parent.children) {
+        for (const rel of byIds) {
           const c = this.byName.get(rel.object)!;
-          await this.readInto(c, hop, `${soqlIdentifier(rel.field)} IN ${list}`, undefined, `reading ${parent.name}.${rel.relationshipName}`);
+          await this.readInto(c, hop, `${soqlIdentifier(rel.field)} IN ${list}`, this.changedSince(this.plan.objects[c]!), `reading ${parent.name}.${rel.relationshipName}`);
         }
       }
     }
   }
 
   /**
-   * Reads the rows of one object matching a condition into the graph, page by page. Whole rows
-   * while holding; when `mayRestart` and the first page says the result alone would overflow the
-   * hold limit, it starts again reading Id and lookup columns only, which costs one call and
-   * saves reading a large object's every column twice.
+   * The roots as a semi-join sub-select, when the roots were chosen by a condition (or are every
+   * record) and Salesforce accepts it for this child: not on the root object itself, and not when
+   * the condition holds a sub-select of its own (semi-joins do not nest). The sub-select has no
+   * `since`: children that changed under roots that did not are wanted too.
    */
-  private async readInto(objectIndex: number, hop: number, condition: string | undefined, extra: string | undefined, what: string, mayRestart = false): Promise<void> {
-    const o = this.plan.objects[objectIndex]!;
-    const where = andClauses(condition, extra);
-    const soqlFor = (full: boolean) => `SELECT ${(full ? o.selectFields : o.slimFields).join(', ')} FROM ${soqlIdentifier(o.name)}${where ? ` WHERE ${where}` : ''}`;
-    const full = this.holding;
-    for await (const page of this.reader.pages(soqlFor(full), what)) {
-      if (full && mayRestart && !page.done && this.graph.collectedCount + page.totalSize > this.holdLimit) {
-        this.stopHolding();
-        for await (const slim of this.reader.pages(soqlFor(false), what)) this.addRows(slim.records, objectIndex, hop, false);
-        return;
-      }
-      this.addRows(page.records, objectIndex, hop, full);
-    }
+  private rootSubquery(childObject: string): string | undefined {
+    const sel = this.plan.roots;
+    const root = this.plan.objects[0]!;
+    if (sel.by === 'ids' || childObject === root.name) return undefined;
+    if (sel.by === 'where' && /\bselect\b/i.test(sel.where)) return undefined;
+    return `SELECT Id FROM ${soqlIdentifier(root.name)}${sel.by === 'where' ? ` WHERE ${sel.where}` : ''}`;
   }
 
-  private addRows(rows: QueryRow[], objectIndex: number, hop: number, full: boolean): void {
+  /** `SystemModstamp > since` for a changes-only read of this object, as a SOQL datetime literal. */
+  private changedSince(o: PlannedObject): string | undefined {
+    const since = this.options.since;
+    if (!since) return undefined;
+    if (!o.modstampField) throw new Error(`${o.name} has no modification stamp to read changes by`);
+    return `${o.modstampField} > ${since}`;
+  }
+
+  /** Reads the rows of one object matching a condition into the graph and the row store, page by page. */
+  private async readInto(objectIndex: number, hop: number, condition: string | undefined, extra: string | undefined, what: string): Promise<void> {
+    const o = this.plan.objects[objectIndex]!;
+    const where = andClauses(condition, extra);
+    const soql = `SELECT ${o.selectFields.join(', ')} FROM ${soqlIdentifier(o.name)}${where ? ` WHERE ${where}` : ''}`;
+    for await (const page of this.reader.pages(soql, what)) this.addRows(page.records, objectIndex, hop);
+  }
+
+  private addRows(rows: QueryRow[], objectIndex: number, hop: number): void {
     const own = this.lookupsOf[objectIndex]!;
     const parents: Array<{ to: number; lookup: number }> = [];
+    const kept: Array<{ node: number; row: QueryRow }> = [];
     for (const row of rows) {
       const id = row.Id as string;
       const node = this.graph.node(id, objectIndex);
@@ -215,21 +276,13 @@ export class Discoverer {
       this.graph.collect(node, hop, parents);
       this.nextFrontier[objectIndex]!.push(node);
       if (this.options.maxRecords !== undefined && this.graph.collectedCount > this.options.maxRecords) throw new CollectLimitError(this.options.maxRecords);
-      if (full && this.holding) {
-        delete row.attributes;
-        this.held.set(node, row);
-        if (this.held.size > this.holdLimit) this.stopHolding();
-      }
+      kept.push({ node, row });
     }
+    this.rows.putAll(kept);
   }
 
   private targetOf(ref: LookupRef, id: string): number | undefined {
     return lookupTarget(this.plan, ref, id);
-  }
-
-  private stopHolding(): void {
-    this.holding = false;
-    this.held.clear();
   }
 
   private takeFrontier(): number[][] {

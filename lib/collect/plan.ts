@@ -107,6 +107,8 @@ export interface PlannedObject {
   slimFields: string[];
   /** Read into `origin.changedAt`. */
   changedAtField: string | null;
+  /** What a changes-only read compares with its watermark: SystemModstamp (changes by automation too), else LastModifiedDate. */
+  modstampField: string | null;
   lookups: PlannedLookup[];
   children: PlannedChild[];
 }
@@ -304,6 +306,7 @@ function plannedObject(d: Draft, drafts: Map<string, Draft>, skip: Set<string>, 
     selectFields,
     slimFields: unique(['Id', ...lookupFields]),
     changedAtField,
+    modstampField: ['SystemModstamp', 'LastModifiedDate'].find((n) => fields.some((f) => f.name === n)) ?? null,
     lookups,
     children: d.children,
   };

@@ -12,10 +12,9 @@
  */
 import type { OrgConnection } from '../connection/org-connection.js';
 import { dependencyLevels } from './dependency-levels.js';
-import { CollectLimitError, Discoverer, IDS_PER_QUERY, lookupTarget, type LookupRef } from './discover.js';
+import { CollectLimitError, Discoverer, IDS_PER_QUERY, lookupTarget, type Discovery, type LookupRef } from './discover.js';
 import { OrgApi, type QueryRow } from '../salesforce/org-api.js';
 import type { CollectionPlan, PlannedObject } from './plan.js';
-import { readById } from './read-by-id.js';
 import { andClauses, soqlIdList, soqlIdentifier } from './soql-text.js';
 import { toSyncRecord, type CollectedRecord } from './sync-records.js';
 
@@ -108,6 +107,14 @@ async function previewByCount(reader: OrgApi, plan: CollectionPlan, samples: num
 
 async function previewByDiscovery(reader: OrgApi, plan: CollectionPlan, samples: number, maxRecords: number | undefined): Promise<PreviewResult> {
   const found = await new Discoverer(reader, plan, { maxRecords }).run();
+  try {
+    return await previewFound(reader, plan, samples, found);
+  } finally {
+    found.rows.close();
+  }
+}
+
+async function previewFound(reader: OrgApi, plan: CollectionPlan, samples: number, found: Discovery): Promise<PreviewResult> {
   const g = found.graph;
   const order = await dependencyLevels(g, (l) => found.lookups[l]!.lookup.nillable);
   const counts = plan.objects.map(() => 0);
@@ -123,9 +130,10 @@ async function previewByDiscovery(reader: OrgApi, plan: CollectionPlan, samples:
     const object = plan.objects[o]!;
     const rows: QueryRow[] = [];
     const ids = firstIds[o]!;
-    const held = ids.map((id) => found.held.get(g.find(id)!));
-    if (held.every((r) => r)) rows.push(...(held as QueryRow[]));
-    else for await (const row of readById(reader, object.name, object.selectFields, ids)) rows.push(row);
+    for (const id of ids) {
+      const row = found.rows.take(g.find(id)!);
+      if (row) rows.push(row);
+    }
     entries.push({ object: object.name, count: counts[o]!, sample: rows.map((r) => sampleRecord(r, plan, o, found.lookups, reader.orgId, found.lookupsOf[o])) });
   }
   return {

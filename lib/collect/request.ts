@@ -18,6 +18,8 @@ import {
 
 export type CollectMode = 'ids' | 'filter' | 'all';
 export type ParentsMode = 'all' | 'none' | 'listed';
+/** What a selection by condition reads after its first complete run: what changed since (see watermark.ts), or everything. */
+export type ReadMode = 'changes' | 'full';
 
 /** The node's configuration, checked and parsed. */
 export interface CollectSettings {
@@ -30,6 +32,7 @@ export interface CollectSettings {
   children: string[];
   batchSize: number;
   preview: boolean;
+  read: ReadMode;
 }
 
 /** A problem with the configuration or an input message; the text says what and what to do. */
@@ -44,7 +47,8 @@ export class CollectInputError extends Error {
 export const DEFAULT_DEPTH = 2;
 const MODES: readonly CollectMode[] = ['ids', 'filter', 'all'];
 const PARENTS_MODES: readonly ParentsMode[] = ['all', 'none', 'listed'];
-const PAYLOAD_KEYS = ['object', 'ids', 'filter', 'depth', 'children', 'parents', 'preview'];
+const READ_MODES: readonly ReadMode[] = ['changes', 'full'];
+const PAYLOAD_KEYS = ['object', 'ids', 'filter', 'depth', 'children', 'parents', 'preview', 'full'];
 
 /** Settings from the editor's strings, and the problems that keep the node from running. */
 export function settingsFromConfig(config: Record<string, unknown>): { settings: CollectSettings; problems: string[] } {
@@ -67,8 +71,11 @@ export function settingsFromConfig(config: Record<string, unknown>): { settings:
   const children = nameList(text('children'));
   children.forEach((n) => check(problems, () => soqlIdentifier(n, { path: true }), 'Children'));
   const preview = config.preview === true || config.preview === 'true';
+  // Flows saved before the setting existed keep reading everything, as they did.
+  const read = (text('read') || 'full') as ReadMode;
+  if (!READ_MODES.includes(read)) problems.push(`Read must be changes or full, not '${read}'`);
   return {
-    settings: { object, mode, where: text('where'), depth: depth ?? DEFAULT_DEPTH, parents, parentFields, children, batchSize: batchSize ?? 200, preview },
+    settings: { object, mode, where: text('where'), depth: depth ?? DEFAULT_DEPTH, parents, parentFields, children, batchSize: batchSize ?? 200, preview, read },
     problems,
   };
 }
@@ -76,11 +83,13 @@ export function settingsFromConfig(config: Record<string, unknown>): { settings:
 export interface ResolvedInput {
   request: CollectionRequest;
   preview: boolean;
+  /** Read everything this time, whatever the watermark (`msg.payload.full`). */
+  full: boolean;
 }
 
 /**
  * The collection one message asks for. `msg.payload` may be a record Id, a list of Ids, or
- * `{object?, ids?, filter?, depth?, children?, parents?, preview?}`; anything else (a timestamp
+ * `{object?, ids?, filter?, depth?, children?, parents?, preview?, full?}`; anything else (a timestamp
  * from an inject, an empty string) only triggers the configured selection. Throws
  * CollectInputError naming the property at fault.
  */
@@ -124,7 +133,8 @@ export function requestFromMessage(settings: CollectSettings, msg: { payload?: u
   else request.parents = true;
 
   const preview = firstBoolean([msg.preview, 'msg.preview'], [given.preview, 'msg.payload.preview']) ?? settings.preview;
-  return { request, preview };
+  const full = firstBoolean([given.full, 'msg.payload.full']) ?? false;
+  return { request, preview, full };
 }
 
 interface PayloadObject {
@@ -135,6 +145,7 @@ interface PayloadObject {
   children?: unknown;
   parents?: unknown;
   preview?: unknown;
+  full?: unknown;
 }
 
 function checkKeys(payload: Record<string, unknown>): PayloadObject {

@@ -15,6 +15,7 @@ interface CollectEditorNode {
   inFlight: string;
   ackTimeout: string;
   preview: boolean;
+  read: string;
   _(key: string, args?: Record<string, unknown>): string;
 }
 
@@ -89,6 +90,7 @@ RED.nodes.registerType('sf-collect', {
     inFlight: { value: '4', validate: (v: string) => wholeNumberIn(v, 1, 20) },
     ackTimeout: { value: '300', validate: (v: string) => wholeNumberIn(v, 5, 3600) },
     preview: { value: false },
+    read: { value: 'changes' },
   },
   inputLabels: 'Ids, filter or trigger',
   outputLabels: ['batches (SyncRecord[])', 'run summary or preview'],
@@ -101,6 +103,8 @@ RED.nodes.registerType('sf-collect', {
     const hint = (key: string, args?: Record<string, unknown>) => $('#sf-collect-org-hint').text(node._(key, args));
     const toggle = () => {
       $('#sf-collect-row-where').toggle($('#node-input-mode').val() === 'filter');
+      // Records by Id are always read as they are: a watermark belongs to a selection by condition.
+      $('#sf-collect-row-read').toggle($('#node-input-mode').val() !== 'ids');
       $('#sf-collect-row-parentFields').toggle($('#node-input-parents').val() === 'listed');
     };
     $('#node-input-mode, #node-input-parents').on('change', toggle);

@@ -6,6 +6,7 @@ import {
   type BatchParts, type CollectProgress, type CollectionRequest,
 } from '../../lib/collect/index.js';
 import { requestFromMessage, settingsFromConfig } from '../../lib/collect/request.js';
+import { chooseRead, saveWatermark, type ReadChoice } from '../../lib/collect/watermark.js';
 import { OrgCallError } from '../../lib/salesforce/errors.js';
 import { AckWindow } from '../../lib/runtime/acks.js';
 import { runtimeContext } from '../../lib/runtime/context.js';
@@ -41,6 +42,7 @@ interface Job {
   msg: Msg;
   request: CollectionRequest;
   preview: boolean;
+  full: boolean;
   send: Send;
   done: Done;
   /** The run's Id once it has started sending batches. */
@@ -95,12 +97,17 @@ export default function register(RED: NodeAPI): void {
     let released = 0;
     /** The batch each open handle went out with, to name it when it is released. */
     const batchOf = new Map<string, string>();
+    /** The run each open handle belongs to, so that a run's watermark moves once all its batches are written. */
+    const runOf = new Map<string, RunAcks>();
     const window = new AckWindow(ctx.acks, node.id, {
       size: inFlight,
       timeoutMs: ackTimeoutS * 1000,
       onSettled: (handle, s) => {
         const batchId = batchOf.get(handle);
         batchOf.delete(handle);
+        const run = runOf.get(handle);
+        runOf.delete(handle);
+        run?.settled(s.outcome === 'settled');
         if (s.outcome === 'released' && !kit.closing) {
           // Said as it happens, for each batch: the run may have ended long before.
           released++;
@@ -122,6 +129,9 @@ export default function register(RED: NodeAPI): void {
       window.close('the node was closed');
       ctx.forgetSource(node.id);
     });
+
+    let ledgerLease: ReturnType<NodeKit['ledger']> | undefined;
+    const ledgerOf = () => (ledgerLease ??= kit.ledger());
 
     const execute = async (job: Job, signal: AbortSignal): Promise<void> => {
       const started = Date.now();
@@ -148,11 +158,27 @@ export default function register(RED: NodeAPI): void {
       job.runId = runId;
       const acked = writerDownstream(RED, node.id);
       const releasedBefore = released;
+      const ledger = ledgerOf();
+      const orgId = planApi.orgId;
+      const choice = chooseRead(ledger, orgId, node.id, plan, { changes: settings.read === 'changes', full: job.full });
+      // Only a writer's acknowledgements say the records are written: without one the watermark stays.
+      const runAcks = acked && choice.reason !== 'records by Id' && choice.reason !== 'full read configured'
+        ? new RunAcks(() => {
+          if (kit.closing) return;
+          try {
+            saveWatermark(ledger, orgId, node.id, choice.fingerprint, started);
+          } catch (err) {
+            // The next run reads everything again: slower, never wrong.
+            node.warn(kit.t('sf-collect.warnings.watermark', { reason: (err as Error).message }));
+          }
+        })
+        : undefined;
       state = 'running';
       const summary = await runCollection(conn, plan, {
         runId,
         batchSize: settings.batchSize,
         signal,
+        ...(choice.since ? { since: choice.since } : {}),
         onProgress: progress,
         onBatch: async (batch) => {
           let ack: string[] | undefined;
@@ -173,7 +199,10 @@ export default function register(RED: NodeAPI): void {
           const out = RED.util.cloneMessage(base as NodeMessage) as NodeMessage & { s2s?: unknown; parts?: BatchParts & { parts?: unknown } };
           out.payload = batch.records;
           out.s2s = ack ? { ...batch.meta, ack } : batch.meta;
-          if (ack) batchOf.set(ack[0]!, batch.meta.batchId);
+          if (ack) {
+            batchOf.set(ack[0]!, batch.meta.batchId);
+            if (runAcks) runOf.set(ack[0]!, runAcks.sent());
+          }
           lastBatchAt = Date.now();
           report();
           // As a core Split nests an incoming sequence, so that a Join restores it afterwards.
@@ -185,6 +214,7 @@ export default function register(RED: NodeAPI): void {
         },
       });
       if (kit.closing) throw closedError();
+      runAcks?.allSent();
       state = 'idle';
       report();
       const releasedNow = released - releasedBefore;
@@ -197,6 +227,8 @@ export default function register(RED: NodeAPI): void {
         runId: summary.runId,
         object: plan.rootObject,
         objects: summary.byObject,
+        ...(Object.keys(summary.deleted).length ? { deleted: summary.deleted } : {}),
+        read: readSummary(choice),
         records: summary.emitted,
         batches: summary.batches,
         levels: summary.levels,
@@ -271,6 +303,45 @@ export default function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('sf-collect', SfCollect as never);
+}
+
+/**
+ * The acknowledgements of one run's batches: `onComplete` once every batch sent is settled by a
+ * writer, none failed or released, and the run has sent its last batch.
+ */
+class RunAcks {
+  private open = 0;
+  private bad = false;
+  private done = false;
+
+  constructor(private readonly onComplete: () => void) {}
+
+  sent(): this {
+    this.open++;
+    return this;
+  }
+
+  settled(ok: boolean): void {
+    this.open--;
+    if (!ok) this.bad = true;
+    this.check();
+  }
+
+  allSent(): void {
+    this.done = true;
+    this.check();
+  }
+
+  private check(): void {
+    if (!this.done || this.open > 0 || this.bad) return;
+    this.bad = true; // once
+    this.onComplete();
+  }
+}
+
+/** What the summary says of what was read: changes since when, or everything and why. */
+function readSummary(choice: ReadChoice): { changes: boolean; since?: string; reason: string } {
+  return choice.since ? { changes: true, since: choice.since, reason: choice.reason } : { changes: false, reason: choice.reason };
 }
 
 /** A few words for the node status; the whole message goes to Catch. */

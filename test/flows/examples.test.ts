@@ -248,7 +248,7 @@ describe('the sync examples (03 to 06) in Node-RED against the demo orgs', funct
   });
 
   describe('05: whole-object resync', () => {
-    it('resyncs every account with its contacts and opportunities; a second resync writes nothing', async () => {
+    it('resyncs every account with its contacts and opportunities; the next resync reads only what changed since, deletes included, and a full one finds everything written', async () => {
       const counts = { Account: hq().snapshot('Account').length, Contact: hq().snapshot('Contact').length, Opportunity: hq().snapshot('Opportunity').length };
       const preview = (await sidebar.press('ex05-preview', 'ex05-report-out')).payload as SyncReport;
       expect(Object.fromEntries(preview.preview!.objects.map((o) => [o.object, o.count]))).to.deep.equal(counts);
@@ -263,10 +263,48 @@ describe('the sync examples (03 to 06) in Node-RED against the demo orgs', funct
       }
       expect(report.totals).to.include({ deadLettered: 0, rejected: 0, failed: 0 });
 
-      const calls = subsidiary().limits.counts().total;
+      // Written completely once, the resync reads only what changed since: here nothing.
+      let calls = subsidiary().limits.counts().total;
+      const hqCalls = hq().limits.counts().total;
       const again = (await sidebar.press('ex05-resync', 'ex05-report-out')).payload as SyncReport;
-      expect(again.totals).to.include({ written: 0, unchanged: counts.Account + counts.Contact + counts.Opportunity });
+      expect(again.status).to.equal('done');
+      // At most the account example 04's test edited in HQ a moment ago (the read goes back a minute).
+      expect(again.totals.collected).to.be.at.most(1);
+      expect(again.totals).to.include({ written: 0 });
       expect(subsidiary().limits.counts().total).to.equal(calls);
+      // Roots, the two children semi-joins, and the deletes of three objects.
+      expect(hq().limits.counts().total - hqCalls).to.equal(6);
+
+      // Two accounts edited, a contact deleted, an opportunity created: the next resync carries those.
+      const [first, second] = hq().snapshot('Account');
+      const gone = hq().snapshot('Contact').find((c) => c.AccountId)!;
+      type Tx = { update(o: string, id: string, f: Record<string, unknown>): void; insert(o: string, f: Record<string, unknown>): string; delete(id: string): string };
+      hq().transaction({ userId: [...hq().users.values()][0]!.id, api: 'ui', apiVersion: '65.0' }, ((tx: Tx) => {
+        tx.update('Account', first!.Id as string, { Description: 'changed after the resync' });
+        tx.update('Account', second!.Id as string, { Phone: '+1 555 0100' });
+        tx.delete(gone.Id as string);
+        tx.insert('Opportunity', { Name: 'New after the resync', AccountId: first!.Id, StageName: 'Prospecting', CloseDate: '2027-01-31' });
+      }) as never);
+      calls = subsidiary().limits.counts().total;
+      const changed = (await sidebar.press('ex05-resync', 'ex05-report-out')).payload as SyncReport;
+      expect(changed.status).to.equal('done');
+      // The two edited, and what they point at (a parent account is read with them, and found unchanged).
+      expect(changed.objects.Account).to.include({ written: 2, unchanged: changed.objects.Account!.collected - 2 });
+      expect(changed.objects.Opportunity).to.include({ collected: 1, written: 1 });
+      expect(changed.objects.Contact).to.include({ written: 1 });
+      expect(subsidiary().snapshot('Account').find((a) => a.HQ_Id__c === first!.Id)!.Description).to.equal('changed after the resync');
+      expect(subsidiary().snapshot('Contact').filter((c) => c.HQ_Id__c === gone.Id)).to.deep.equal([]);
+      expect(subsidiary().snapshot('Opportunity').filter((o) => o.Name === 'New after the resync')).to.have.length(1);
+      expect(subsidiary().limits.counts().total - calls).to.be.lessThan(8);
+
+      // A full read compares everything again, and finds it all as written.
+      const full = (await new Promise<Msg>((resolve) => {
+        const list = sidebar.of('ex05-report-out');
+        const before = list.length;
+        helper.getNode('ex05-collect').receive({ payload: { full: true } } as never);
+        void until(() => list.length > before, 'the full resync', 30_000).then(() => resolve(list[before]!));
+      })).payload as SyncReport;
+      expect(full.totals).to.include({ written: 0, unchanged: counts.Account + counts.Contact + counts.Opportunity });
     });
   });
 });
