@@ -10,6 +10,12 @@
  *                   20,000)
  *   BENCH_BATCH     sf-collect's batch size (default 200, as in the example)
  *   BENCH_IN_FLIGHT sf-upsert-out's calls at once (default 2, as in the example)
+ *   BENCH_BULK_FROM sf-upsert-out's "Bulk API from" (default: none, REST only, as in the example);
+ *                   with BENCH_BATCH at or above it, the writes go through Bulk API 2.0 jobs
+ *
+ * Four runs: the first (everything created), a rerun with nothing changed (example 05 reads
+ * changes only once a run is written: a few queries), a rerun after 1 % of the accounts were
+ * edited in HQ, and a full compare (`msg.payload.full`), which reads and hashes every record.
  *
  * The emulator (both orgs and their data) runs in a child process, so peak RSS is the Node-RED
  * process's own and the two do not share an event loop. API calls are the orgs' own counts
@@ -34,6 +40,7 @@ unsetProxyEnv();
 const ACCOUNTS = intEnv('BENCH_ACCOUNTS', 10_000);
 const BATCH = intEnv('BENCH_BATCH', 200);
 const IN_FLIGHT = intEnv('BENCH_IN_FLIGHT', 2);
+const BULK_FROM = process.env.BENCH_BULK_FROM ? intEnv('BENCH_BULK_FROM', 2000) : undefined;
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', '05 Resync a whole object.json');
 
@@ -107,7 +114,7 @@ function benchFlow(info: EmulatorInfo): FlowNode[] {
       }
       if (n.type === 'sf-map-fields' && n.template === 'Account') return { ...n, mapping: JSON.stringify(account) };
       if (n.type === 'sf-collect') return { ...n, batchSize: String(BATCH) };
-      if (n.type === 'sf-upsert-out') return { ...n, maxInFlight: String(IN_FLIGHT) };
+      if (n.type === 'sf-upsert-out') return { ...n, maxInFlight: String(IN_FLIGHT), ...(BULK_FROM ? { bulkThreshold: String(BULK_FROM) } : {}) };
       return n;
     }),
   ];
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
     emulator = started.child;
     const { info } = started;
     const g = info.generated;
-    console.log(`sync bench (example 05 in Node-RED): ${fmtInt(g.accounts)} accounts, ${fmtInt(g.contacts)} contacts, ${fmtInt(g.opportunities)} opportunities (${fmtInt(g.total)} records, hierarchies ${g.maxDepth} deep); batches of ${BATCH}, ${IN_FLIGHT} write calls at once`);
+    console.log(`sync bench (example 05 in Node-RED): ${fmtInt(g.accounts)} accounts, ${fmtInt(g.contacts)} contacts, ${fmtInt(g.opportunities)} opportunities (${fmtInt(g.total)} records, hierarchies ${g.maxDepth} deep); batches of ${BATCH}, ${IN_FLIGHT} write calls at once, ${BULK_FROM ? `Bulk API 2.0 writes from ${fmtInt(BULK_FROM)} records` : 'REST writes'}`);
     console.log(machineSummary());
 
     nodeRed = await embed.startNodeRed({ repoRoot: ROOT, userDir: path.join(dir, 'node-red'), port: 0, credentialSecret: 'bench', log: (line) => warnings.push(line) });
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
 
     const reports: SyncReport[] = [];
     RED.nodes.getNode('ex05-report-out')!.on('input', (msg) => reports.push(msg.payload as SyncReport));
-    const resync = async (what: string): Promise<Row> => {
+    const resync = async (what: string, payload: unknown = ''): Promise<Row> => {
       await control(info, 'DELETE', '/orgs/hq/api-calls');
       await control(info, 'DELETE', '/orgs/subsidiary/api-calls');
       gc?.();
@@ -164,7 +171,7 @@ async function main(): Promise<void> {
       let inFlight = 0;
       const probe = setInterval(() => (inFlight = Math.max(inFlight, runtimeContext().source('ex05-collect')?.inFlight ?? 0)), 20);
       const t0 = performance.now();
-      RED.nodes.getNode('ex05-resync')!.receive({});
+      RED.nodes.getNode('ex05-collect')!.receive({ payload });
       while (reports.length === before) await new Promise((r) => setTimeout(r, 20));
       const seconds = (performance.now() - t0) / 1000;
       clearInterval(probe);
@@ -183,15 +190,30 @@ async function main(): Promise<void> {
     if (accounts.length !== g.accounts) throw new Error(`the subsidiary holds ${accounts.length} accounts, not ${g.accounts}`);
     rows.push(await resync('rerun (nothing changed)'));
     const rerun = rows[1]!;
-    if (rerun.report.totals.unchanged !== g.total || rerun.targetCalls !== 0) throw new Error(`rerun: ${JSON.stringify(rerun.report.totals)}, ${rerun.targetCalls} calls to the target`);
+    if (rerun.report.totals.written !== 0 || rerun.targetCalls !== 0) throw new Error(`rerun: ${JSON.stringify(rerun.report.totals)}, ${rerun.targetCalls} calls to the target`);
+
+    // 1 % of the accounts edited in HQ as a person would (one field each).
+    const ids = (await control<Array<{ Id: string }>>(info, 'GET', '/orgs/hq/snapshot/Account')).map((a) => a.Id);
+    const edited = ids.filter((_id, i) => i % 100 === 0);
+    const res = await fetch(`${info.loginUrl}/__emulator__/orgs/hq/edit`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ object: 'Account', records: edited.map((Id) => ({ Id, Description: `edited for the bench ${Date.now()}` })) }),
+    });
+    if (!res.ok) throw new Error(`editing 1 % of the accounts: HTTP ${res.status}`);
+    rows.push(await resync(`1 % of accounts changed (${fmtInt(edited.length)})`));
+    const changed = rows[2]!.report.totals;
+    if (changed.written !== edited.length) throw new Error(`1 % run: ${JSON.stringify(changed)}, expected ${edited.length} written`);
+    rows.push(await resync('full compare (msg.payload.full)', { full: true }));
+    const full = rows[3]!;
+    if (full.report.totals.unchanged !== g.total || full.targetCalls !== 0) throw new Error(`full compare: ${JSON.stringify(full.report.totals)}, ${full.targetCalls} calls to the target`);
 
     printTable(
       ['run', 'records', 'seconds', 'records/s', 'source calls', 'target calls', 'calls per 1,000', 'peak RSS', 'batches in flight', 'outcome'],
       rows.map((r) => {
         const t = r.report.totals;
         return [
-          r.what, fmtInt(t.collected), r.seconds.toFixed(2), fmtInt(t.collected / r.seconds), fmtInt(r.sourceCalls), fmtInt(r.targetCalls),
-          ((r.sourceCalls + r.targetCalls) / (t.collected / 1000)).toFixed(2), mb(r.rss), `${fmtInt(r.inFlight)} of ${fmtInt(r.report.batches)}`,
+          r.what, fmtInt(t.collected), r.seconds.toFixed(2), t.collected ? fmtInt(t.collected / r.seconds) : '', fmtInt(r.sourceCalls), fmtInt(r.targetCalls),
+          t.collected ? ((r.sourceCalls + r.targetCalls) / (t.collected / 1000)).toFixed(2) : '', mb(r.rss), `${fmtInt(r.inFlight)} of ${fmtInt(r.report.batches)}`,
           `created ${fmtInt(t.created)}, updated ${fmtInt(t.updated)}, unchanged ${fmtInt(t.unchanged)}, dead-lettered ${fmtInt(t.deadLettered)}`,
         ];
       }),
