@@ -169,7 +169,12 @@ async function main(): Promise<void> {
       // How far reading runs ahead of writing, i.e. how much of the run waits in memory: the
       // batches sf-collect has out unacknowledged, as it reports them to the shared runtime context.
       let inFlight = 0;
-      const probe = setInterval(() => (inFlight = Math.max(inFlight, runtimeContext().source('ex05-collect')?.inFlight ?? 0)), 20);
+      const probe = setInterval(() => {
+        inFlight = Math.max(inFlight, runtimeContext().source('ex05-collect')?.inFlight ?? 0);
+        const m = process.memoryUsage();
+        heapPeak = Math.max(heapPeak, m.heapUsed);
+        externalPeak = Math.max(externalPeak, m.external);
+      }, 20);
       const t0 = performance.now();
       RED.nodes.getNode('ex05-collect')!.receive({ payload });
       while (reports.length === before) await new Promise((r) => setTimeout(r, 20));
@@ -183,6 +188,8 @@ async function main(): Promise<void> {
     };
 
     const rssBefore = process.memoryUsage().rss;
+    let heapPeak = 0;
+    let externalPeak = 0;
     const rows = [await resync('first resync (all created)')];
     const first = rows[0]!.report.totals;
     if (first.collected !== g.total || first.created !== g.total) throw new Error(`first run: ${JSON.stringify(first)} of ${g.total} records`);
@@ -219,7 +226,7 @@ async function main(): Promise<void> {
       }),
     );
     console.log('');
-    console.log(`Node-RED process: RSS ${mb(rssBefore)} when deployed, peak ${mb(peakRss())} (the emulator and its data are in another process)`);
+    console.log(`Node-RED process: RSS ${mb(rssBefore)} when deployed, peak ${mb(peakRss())} (the emulator and its data are in another process); JavaScript heap in use at most ${mb(heapPeak)}, external memory at most ${mb(externalPeak)}`);
     const ledger = path.join(dir, 'node-red', 'orgbridge', 'ledger.sqlite');
     if (existsSync(ledger)) console.log(`ledger: ${mb(statSync(ledger).size)}`);
     console.log('the map-fields step alone: npm run bench map-fields');
