@@ -82,7 +82,9 @@ async function emulatorChild(): Promise<void> {
 }
 
 async function startEmulatorChild(): Promise<{ child: ChildProcess; info: EmulatorInfo }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--emulator'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+  // A profiled bench (node --cpu-prof …) profiles the emulator process too.
+  const profile = process.execArgv.filter((a) => a.startsWith('--cpu-prof'));
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', __filename, '--emulator'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
   const line = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the emulator process exited (code ${code}) before it was ready`)));
     createInterface({ input: child.stdout! }).once('line', resolve);

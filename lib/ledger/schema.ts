@@ -209,4 +209,25 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE bulk_checkpoints ADD COLUMN query_hash TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 7,
+    name: 'field hashes one row per record',
+    up: `
+      -- One row per synced record and target org instead of one per field: a sync of a million
+      -- records writes a million rows, not fifteen million, and reads a batch's hashes in as many
+      -- rows as it has records. 'hashes' is a JSON object, target field to [hash, written at (ms)];
+      -- a write merges its fields into it (json_patch), so fields it did not send keep their hashes.
+      CREATE TABLE record_hashes (
+        source_org TEXT NOT NULL,
+        target_org TEXT NOT NULL,
+        source_id  TEXT NOT NULL,
+        hashes     TEXT NOT NULL,
+        PRIMARY KEY (source_org, target_org, source_id)
+      ) WITHOUT ROWID;
+      INSERT INTO record_hashes (source_org, target_org, source_id, hashes)
+        SELECT source_org, target_org, source_id, json_group_object(field, json_array(hash, synced_at))
+        FROM field_hashes GROUP BY source_org, target_org, source_id;
+      DROP TABLE field_hashes;
+    `,
+  },
 ];

@@ -77,8 +77,7 @@ export class SyncStores {
     const { sourceOrg, targetOrg, at } = b;
     for (const w of b.written ?? []) {
       this.idMap.put({ sourceOrg, sourceId: w.sourceId, targetOrg, targetObject: w.targetObject, targetId: w.targetId }, at);
-      if (w.staleFields?.length) this.hashes.forget(sourceOrg, targetOrg, w.sourceId, w.staleFields);
-      this.hashes.put(sourceOrg, targetOrg, { sourceId: w.sourceId, fields: w.hashes }, at);
+      this.hashes.put(sourceOrg, targetOrg, { sourceId: w.sourceId, fields: w.hashes }, at, w.staleFields);
       this.deadLetters.resolve(sourceOrg, w.sourceId, targetOrg, at);
       this.deletedTargets.remove(sourceOrg, targetOrg, w.sourceId);
     }

@@ -47,6 +47,33 @@ describe('ledger schema migrations', () => {
     expect(calls).to.deep.equal([2]);
   });
 
+  it('moves field hashes of a version-6 file to one row per record, each field keeping its hash and time', () => {
+    const file = path.join(dir, 'ledger.sqlite');
+    const old = new Database(file);
+    migrate(old, LEDGER_MIGRATIONS.slice(0, 6));
+    const put = old.prepare('INSERT INTO field_hashes (source_org, source_id, target_org, field, hash, synced_at) VALUES (?, ?, ?, ?, ?, ?)');
+    put.run(ORG, '001A', '00D000000000002AAA', 'Name', 'hashOfName', 1000);
+    put.run(ORG, '001A', '00D000000000002AAA', 'Phone', 'hashOfPhone', 2000);
+    put.run(ORG, '001B', '00D000000000002AAA', 'Name', 'hashOfB', 3000);
+    put.run(ORG, '001A', '00D000000000003AAA', 'Name', 'otherTarget', 4000);
+    old.close();
+
+    const ledger = Ledger.open(file);
+    expect(ledger.migrated).to.deep.equal([7]);
+    const hashes = ledger.fieldHashes(ORG, '00D000000000002AAA', ['001A', '001B', '001C']);
+    expect([...hashes.keys()].sort()).to.deep.equal(['001A', '001B']);
+    expect(Object.fromEntries(hashes.get('001A')!)).to.deep.equal({ Name: 'hashOfName', Phone: 'hashOfPhone' });
+    expect(Object.fromEntries(ledger.fieldHashes(ORG, '00D000000000003AAA', ['001A']).get('001A')!)).to.deep.equal({ Name: 'otherTarget' });
+    // Per-field times survive: the newer of the two sides wins field by field in a linked pair.
+    ledger.storeFieldHashes('00D000000000002AAA', ORG, [{ sourceId: '001T', fields: { Name: 'fromTheTarget', Phone: 'phoneFromTarget' } }], 1500);
+    const pair = ledger.pairFieldHashes(ORG, '00D000000000002AAA', [{ sourceId: '001A', targetId: '001T' }]).get('001A')!;
+    expect(Object.fromEntries(pair)).to.deep.equal({ Name: 'fromTheTarget', Phone: 'hashOfPhone' });
+    ledger.close();
+    const db = new Database(file);
+    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'field_hashes'").pluck().get()).to.equal(0);
+    db.close();
+  });
+
   it('refuses a file written by a newer version with a clear error, and leaves it alone', () => {
     const file = path.join(dir, 'ledger.sqlite');
     const newer: Migration[] = [...LEDGER_MIGRATIONS, { version: LEDGER_MIGRATIONS.length + 1, name: 'from the future', up: 'CREATE TABLE future (x INTEGER)' }];
