@@ -339,6 +339,27 @@ describe('sf-collect node', function () {
     expect(status()).to.deep.include({ fill: 'yellow', text: 'sf-collect.status.released' });
   });
 
+  it('reads everything again after a run whose batches were released unwritten: no watermark without the writer\'s acknowledgements', async function () {
+    this.timeout(40_000);
+    const nodes = flow({ mode: 'filter', where: "Name = 'Altura San Francisco Plant'", read: 'changes', depth: '1', parents: 'none', children: '', inFlight: '1', ackTimeout: '5' });
+    (nodes.find((n) => n.id === 'c') as { wires: string[][] }).wires[0]!.push('drop-all');
+    nodes.push(
+      { id: 'drop-all', type: 'switch', z: 'tab', name: 'nothing passes', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'never', vt: 'str' }], checkall: 'true', repair: false, outputs: 1, wires: [['writer']] } as never,
+      { id: 'writer', type: 'sf-upsert-out', z: 'tab', name: 'write', connection: 'conn', maxInFlight: '2', maxAttempts: '5', baseDelayMs: '1', wires: [[], []] } as never,
+    );
+    await helper.load([sfConnection, sfCollect, sfUpsertOut, splitJoin, switchNode] as never, nodes as never, creds);
+    const summaries = received('summary');
+    const readOf = (i: number) => (summaries[i]!.payload as { read: { changes: boolean; reason: string } }).read;
+    helper.getNode('c').receive({ payload: '' } as never);
+    await until(() => summaries.length === 1, 'the first run summary', 15_000);
+    expect(readOf(0)).to.deep.equal({ changes: false, reason: 'first run' });
+    await until(() => (runtimeContext().source('c')?.released ?? 0) >= 1, 'its batch released unwritten', 15_000);
+    helper.getNode('c').receive({ payload: '' } as never);
+    await until(() => summaries.length === 2, 'the second run summary', 15_000);
+    // Nothing was written, so there is no point to read changes from: everything again.
+    expect(readOf(1)).to.deep.equal({ changes: false, reason: 'first run' });
+  });
+
   it('runs one collection at a time, queues up to 10 more and refuses the next as busy', async () => {
     const io = await load({ depth: '0', parents: 'none' });
     const id = await idOf(direct, 'Account', 'Juniper Media');
