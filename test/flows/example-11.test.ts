@@ -49,7 +49,7 @@ describe('example 11: initial load of a whole org', function () {
   const written = (results: Msg[]) => results.flatMap((m) => m.payload as RecordResult[]);
   const press = (id: string) => helper.getNode(id).receive({} as never);
 
-  it('generates HQ data, loads it with Contact on the Bulk API path and every lookup right, and a second load writes nothing', async () => {
+  it('generates some 50,000 HQ records in three objects with 4-level hierarchies, loads them with Contact on the Bulk API path and every lookup right, and a second load writes nothing', async () => {
     const hq = (o: string) => emulator.org('hq').snapshot(o) as Row[];
     const sub = (o: string) => (emulator.org('subsidiary').snapshot(o) as Row[]).filter((r) => r.HQ_Id__c);
     const urls = { hq: emulator.org('hq').instanceUrl, subsidiary: emulator.org('subsidiary').instanceUrl };
@@ -69,15 +69,17 @@ describe('example 11: initial load of a whole org', function () {
     await until(() => flows.filter((n) => n.type === 'sf-map-fields').every((n) => String(statusText(n.id) ?? '').includes('ready')), 'the mappers to compile');
     await until(() => statusText('ex11-read') === 'sf-bulk-query.status.idle', 'the bulk query to be ready');
 
-    // A smaller data set than the demo button's, through the same node: enough for Contact to
-    // go above the example's threshold of 10,000 while Account and Opportunity stay below it.
-    helper.getNode('ex11-generate-request').receive({ payload: { accounts: 2500, contactsPerAccount: 4, opportunitiesPerAccount: 1, seed: 11 } } as never);
+    // Some 50,000 records through the same node as the demo button: Contact goes above the
+    // example's threshold of 10,000 while Account and Opportunity stay below it.
+    helper.getNode('ex11-generate-request').receive({ payload: { accounts: 8500, contactsPerAccount: 4, opportunitiesPerAccount: 1, seed: 11 } } as never);
     await until(() => generated.length === 1, 'the generator to answer');
     expect(generated[0]!.statusCode).to.equal(201);
     const made = generated[0]!.payload as { accounts: number; contacts: number; opportunities: number; maxDepth: number };
     // Contacts and opportunities per account are averages.
-    expect(made).to.include({ accounts: 2500, maxDepth: 4 });
-    expect(made.contacts).to.be.within(9000, 11_000);
+    expect(made).to.include({ accounts: 8500, maxDepth: 4 });
+    expect(made.contacts).to.be.within(30_000, 38_000);
+    expect(made.opportunities).to.be.within(7000, 9999);
+    expect(made.accounts + made.contacts + made.opportunities, 'records in three objects').to.be.at.least(48_000);
 
     const counts = Object.fromEntries(OBJECTS.map((o) => [o, hq(o).length]));
     const total = OBJECTS.reduce((n, o) => n + counts[o]!, 0);
@@ -114,7 +116,7 @@ describe('example 11: initial load of a whole org', function () {
       expect(twins.get(a.Id)!.ParentId ?? undefined, `parent of account ${a.Id}`).to.equal(twinId(a.ParentId));
       if (twins.get(a.Id)!.ParentId) inHierarchies++;
     }
-    expect(inHierarchies, 'accounts under a parent').to.be.greaterThan(500);
+    expect(inHierarchies, 'accounts under a parent').to.be.greaterThan(2000);
     for (const o of ['Contact', 'Opportunity']) {
       for (const r of hq(o).filter((x) => !filtered.has(x.Id))) expect(twins.get(r.Id)!.AccountId ?? undefined, `account of ${o} ${r.Id}`).to.equal(twinId(r.AccountId));
     }
