@@ -24,16 +24,14 @@
  * filter, so that every generated record is written. `bench/map-fields.bench.ts` gives the cost of
  * the mapping alone. Needs the build: `npm run build` first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { generateOrgData } from '../emulator/data/generator.js';
-import { DEMO_CREDENTIALS, startDemoEmulator } from '../emulator/data/demo-orgs.js';
 import { MAPPING_TEMPLATES } from '../lib/mapping/index.js';
 import { runtimeContext } from '../lib/runtime/context.js';
 import type { RunReport } from '../lib/sync/run-tally.js';
+import { benchConnection, control, emulatorChild, settled, startEmulatorChild, type Embed, type EmulatorInfo, type FlowNode } from './node-red-support.js';
 import { fmtInt, gc, intEnv, machineSummary, mb, peakRss, printTable, unsetProxyEnv } from './support.js';
 
 unsetProxyEnv();
@@ -46,60 +44,8 @@ const RUNS = intEnv('BENCH_RUNS', 4);
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', '05 Resync a whole object.json');
 
-interface EmulatorInfo {
-  loginUrl: string;
-  orgs: Record<'hq' | 'subsidiary', string>;
-  generated: { accounts: number; contacts: number; opportunities: number; total: number; maxDepth: number };
-}
-
-type FlowNode = Record<string, unknown> & { id: string; type: string };
-
 /** The sync report of example 05's sf-sync-status (its third output), as complete runs have it. */
 type SyncReport = RunReport & Required<Pick<RunReport, 'totals' | 'apiCalls' | 'errors'>> & { batches: number };
-
-/** What scripts/demo/node-red-embed.mjs offers (a plain .mjs module, so typed here). */
-interface Embed {
-  startNodeRed(options: { repoRoot: string; userDir: string; port: number; credentialSecret: string; log: (line: string) => void }): Promise<{
-    RED: { nodes: { getNode(id: string): { on(event: 'input', cb: (msg: { payload: unknown }) => void): void; receive(msg: object): void } | null } };
-    url: string;
-    stop(): Promise<void>;
-  }>;
-  deployFlows(url: string, flows: FlowNode[]): Promise<unknown>;
-  waitForConnections(RED: unknown, ids: string[], timeoutMs?: number): Promise<unknown>;
-}
-
-/** Child mode: the emulator with the demo orgs (no demo data), the source org filled by the generator. */
-async function emulatorChild(): Promise<void> {
-  const emulator = await startDemoEmulator({ seed: false });
-  const generated = generateOrgData(emulator.org('hq'), { seed: 42, accounts: ACCOUNTS, contactsPerAccount: 3, opportunitiesPerAccount: 2, hierarchyDepth: 4 });
-  const info: EmulatorInfo = {
-    loginUrl: emulator.loginUrl,
-    orgs: { hq: emulator.org('hq').instanceUrl, subsidiary: emulator.org('subsidiary').instanceUrl },
-    generated,
-  };
-  process.stdout.write(`${JSON.stringify(info)}\n`);
-  // The parent ends us by closing our stdin (or dies, which closes it too).
-  process.stdin.resume();
-  process.stdin.on('end', () => void emulator.stop().then(() => process.exit(0)));
-}
-
-async function startEmulatorChild(): Promise<{ child: ChildProcess; info: EmulatorInfo }> {
-  // A profiled bench (node --cpu-prof …) profiles the emulator process too.
-  const profile = process.execArgv.filter((a) => a.startsWith('--cpu-prof'));
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', __filename, '--emulator'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
-  const line = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the emulator process exited (code ${code}) before it was ready`)));
-    createInterface({ input: child.stdout! }).once('line', resolve);
-  });
-  child.removeAllListeners('exit');
-  return { child, info: JSON.parse(line) as EmulatorInfo };
-}
-
-async function control<T>(info: EmulatorInfo, method: string, route: string): Promise<T> {
-  const res = await fetch(`${info.loginUrl}/__emulator__${route}`, { method });
-  if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status}`);
-  return (await res.json()) as T;
-}
 
 /** Example 05 against the bench orgs: client-credentials connections, the partner filter off. */
 function benchFlow(info: EmulatorInfo): FlowNode[] {
@@ -109,13 +55,7 @@ function benchFlow(info: EmulatorInfo): FlowNode[] {
   return [
     { id: tab, type: 'tab', label: 'sync bench' },
     ...nodes.map((n): FlowNode => {
-      if (n.type === 'sf-connection') {
-        const org = n.id === 'sf-conn-hq' ? 'hq' : 'subsidiary';
-        return {
-          ...n, environment: 'custom', domain: info.orgs[org], authFlow: 'client-credentials', clientId: DEMO_CREDENTIALS[org].clientId, username: '',
-          apiBudgetPercent: '100', credentials: { clientSecret: DEMO_CREDENTIALS[org].clientSecret },
-        };
-      }
+      if (n.type === 'sf-connection') return benchConnection(n, info);
       if (n.type === 'sf-map-fields' && n.template === 'Account') return { ...n, mapping: JSON.stringify(account) };
       if (n.type === 'sf-collect') return { ...n, batchSize: String(BATCH) };
       if (n.type === 'sf-upsert-out') return { ...n, maxInFlight: String(IN_FLIGHT), ...(BULK_FROM ? { bulkThreshold: String(BULK_FROM) } : {}) };
@@ -143,7 +83,7 @@ async function main(): Promise<void> {
   let nodeRed: Awaited<ReturnType<Embed['startNodeRed']>> | undefined;
   const warnings: string[] = [];
   try {
-    const started = await startEmulatorChild();
+    const started = await startEmulatorChild(__filename, ROOT);
     emulator = started.child;
     const { info } = started;
     const g = info.generated;
@@ -155,13 +95,7 @@ async function main(): Promise<void> {
     await embed.waitForConnections(nodeRed.RED, ['sf-conn-hq', 'sf-conn-subsidiary']);
     const RED = nodeRed.RED;
     // The mappers compile against both orgs' describes at deploy: wait until the org counts settle.
-    let last = -1;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 300));
-      const calls = (await control<{ total: number }>(info, 'GET', '/orgs/subsidiary/api-calls')).total;
-      if (calls === last) break;
-      last = calls;
-    }
+    await settled(info, 'subsidiary');
 
     const reports: SyncReport[] = [];
     RED.nodes.getNode('ex05-report-out')!.on('input', (msg) => reports.push(msg.payload as SyncReport));
@@ -246,7 +180,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--emulator')) {
-  emulatorChild().catch((err: unknown) => {
+  emulatorChild(ACCOUNTS).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });
