@@ -12,7 +12,7 @@
  * "set to null"). A lookup by the parent's external Id, `{attributes, HQ_Id__c: …}` in a REST body,
  * becomes the column `Parent.HQ_Id__c`.
  */
-import { parse } from 'csv-parse/sync';
+import { parseCsvRecords } from './csv-records.js';
 import type { Connection } from 'jsforce';
 import type { OrgConnection } from '../connection/org-connection.js';
 import { abortableSleep } from './call-policy.js';
@@ -222,7 +222,7 @@ export class BulkIngest {
   private async rows(what: string, path: string): Promise<Array<Record<string, string>>> {
     const text = await this.raw(what, 'GET', path);
     if (!text.trim()) return [];
-    return parse(text, { columns: true, bom: true, relax_column_count: true }) as Array<Record<string, string>>;
+    return parseCsvRecords(text, false);
   }
 
   private call<T>(what: string, fn: (conn: Connection) => Promise<T>): Promise<T> {

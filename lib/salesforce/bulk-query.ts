@@ -8,13 +8,11 @@
  * Every HTTP request goes through OrgConnection.run, so it is counted and a refused session is
  * renewed once (the results endpoint is plain HTTP, outside jsforce's own refresh).
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { parse } from 'csv-parse';
 import type { Connection } from 'jsforce';
 import type { OrgConnection } from '../connection/org-connection.js';
 import { abortableSleep } from './call-policy.js';
 import { bulkCall, httpError } from './bulk-http.js';
+import { csvRecordStream } from './csv-records.js';
 import { OrgCallError } from './errors.js';
 
 /** Job states of the platform; a query job starts at UploadComplete. */
@@ -108,12 +106,14 @@ export class BulkQuery {
       // after it); only an empty page yields an empty slice, which still moves the locator on.
       let held: Array<Record<string, string>> | undefined;
       let rows: Array<Record<string, string>> = [];
-      for await (const row of page.rows) {
-        rows.push(row as Record<string, string>);
-        if (rows.length >= slice) {
-          if (held) yield { rows: held, locator: current, next: page.next, endOfPage: false };
-          held = rows;
-          rows = [];
+      for await (const group of page.rows) {
+        for (const row of group) {
+          rows.push(row);
+          if (rows.length >= slice) {
+            if (held) yield { rows: held, locator: current, next: page.next, endOfPage: false };
+            held = rows;
+            rows = [];
+          }
         }
       }
       if (rows.length) {
@@ -126,7 +126,7 @@ export class BulkQuery {
   }
 
   /** One results page: its next locator (from the header) and its rows as they are parsed. */
-  private async page(jobId: string, what: string, locator: string): Promise<{ next: string | null; rows: AsyncIterable<unknown> }> {
+  private async page(jobId: string, what: string, locator: string): Promise<{ next: string | null; rows: AsyncIterable<Array<Record<string, string>>> }> {
     const query = new URLSearchParams();
     if (locator) query.set('locator', locator);
     if (this.options.pageSize) query.set('maxRecords', String(this.options.pageSize));
@@ -139,8 +139,7 @@ export class BulkQuery {
     const header = res.headers.get('sforce-locator');
     const next = header && header !== 'null' ? header : null;
     if (!res.body) return { next, rows: (async function* () {})() };
-    const parser = Readable.fromWeb(res.body as unknown as WebReadableStream).pipe(parse({ columns: true, bom: true, relax_column_count: false }));
-    return { next, rows: parser };
+    return { next, rows: csvRecordStream(res.body as unknown as AsyncIterable<Uint8Array>) };
   }
 
   private call<T>(what: string, fn: (conn: Connection) => Promise<T>, soql?: string): Promise<T> {
