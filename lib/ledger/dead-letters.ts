@@ -110,6 +110,7 @@ const LIVE = "status IN ('open', 'retried')";
 export class DeadLetterStore {
   private readonly upsertStmt;
   private readonly resolveStmt;
+  private readonly resolveManyStmt;
   private readonly getStmt;
   private readonly setStatusStmt;
 
@@ -128,6 +129,8 @@ export class DeadLetterStore {
       RETURNING id`);
     this.resolveStmt = db.prepare<[number, string, string, string], unknown>(`
       UPDATE dead_letters SET status = 'resolved', last_at = ? WHERE source_org = ? AND source_id = ? AND target_org = ? AND ${LIVE}`);
+    this.resolveManyStmt = db.prepare<[number, string, string, string], unknown>(`
+      UPDATE dead_letters SET status = 'resolved', last_at = ? WHERE source_org = ? AND target_org = ? AND source_id IN (SELECT value FROM json_each(?)) AND ${LIVE}`);
     this.getStmt = db.prepare<[number], LetterRow>('SELECT * FROM dead_letters WHERE id = ?');
     this.setStatusStmt = db.prepare<[string, number], unknown>('UPDATE dead_letters SET status = ? WHERE id = ?');
   }
@@ -145,6 +148,11 @@ export class DeadLetterStore {
   /** Marks the live letter of a record resolved (a later write succeeded); false when there was none. */
   resolve(sourceOrg: string, sourceId: string, targetOrg: string, at: number): boolean {
     return this.resolveStmt.run(at, sourceOrg, sourceId, targetOrg).changes > 0;
+  }
+
+  /** resolve() for many records in one statement (a batch's worth); answers how many letters it resolved. */
+  resolveMany(sourceOrg: string, sourceIds: readonly string[], targetOrg: string, at: number): number {
+    return sourceIds.length ? this.resolveManyStmt.run(at, sourceOrg, targetOrg, JSON.stringify(sourceIds)).changes : 0;
   }
 
   get(id: number): DeadLetter | undefined {

@@ -22,6 +22,7 @@ interface Row {
 export class DeletedTargetStore {
   private readonly putStmt;
   private readonly removeStmt;
+  private readonly removeManyStmt;
   private readonly manyStmt;
 
   constructor(db: SqliteDatabase) {
@@ -29,11 +30,17 @@ export class DeletedTargetStore {
       INSERT INTO deleted_targets (source_org, source_id, target_org, target_object, target_id, deleted_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (source_org, target_org, source_id) DO UPDATE SET target_object = excluded.target_object, target_id = excluded.target_id, deleted_at = excluded.deleted_at`);
     this.removeStmt = db.prepare<[string, string, string], unknown>('DELETE FROM deleted_targets WHERE source_org = ? AND target_org = ? AND source_id = ?');
+    this.removeManyStmt = db.prepare<[string, string, string], unknown>('DELETE FROM deleted_targets WHERE source_org = ? AND target_org = ? AND source_id IN (SELECT value FROM json_each(?))');
     this.manyStmt = db.prepare<[string, string, string], Row>('SELECT * FROM deleted_targets WHERE source_org = ? AND target_org = ? AND source_id IN (SELECT value FROM json_each(?))');
   }
 
   put(d: Omit<DeletedTarget, 'deletedAt'>, at: number): void {
     this.putStmt.run(d.sourceOrg, d.sourceId, d.targetOrg, d.targetObject, d.targetId, at);
+  }
+
+  /** remove() for many records in one statement. */
+  removeMany(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): void {
+    if (sourceIds.length) this.removeManyStmt.run(sourceOrg, targetOrg, JSON.stringify(sourceIds));
   }
 
   remove(sourceOrg: string, targetOrg: string, sourceId: string): void {

@@ -39,6 +39,7 @@ export class PendingReferenceStore {
   private readonly putStmt;
   private readonly removeStmt;
   private readonly removeChildStmt;
+  private readonly removeChildrenStmt;
   private readonly byParentsStmt;
   private readonly byChildrenStmt;
 
@@ -54,6 +55,7 @@ export class PendingReferenceStore {
       'DELETE FROM pending_references WHERE source_org = ? AND target_org = ? AND source_id = ? AND field = ?',
     );
     this.removeChildStmt = db.prepare<[string, string, string], unknown>('DELETE FROM pending_references WHERE source_org = ? AND target_org = ? AND source_id = ?');
+    this.removeChildrenStmt = db.prepare<[string, string, string], unknown>('DELETE FROM pending_references WHERE source_org = ? AND target_org = ? AND source_id IN (SELECT value FROM json_each(?))');
     this.byParentsStmt = db.prepare<[string, string, string], PendingRow>(`
       SELECT * FROM pending_references
       WHERE source_org = ? AND target_org = ? AND parent_source_id IN (SELECT value FROM json_each(?))
@@ -73,6 +75,11 @@ export class PendingReferenceStore {
   }
 
   /** Every lookup a child waits for (the child was deleted). */
+  /** removeChild() for many records in one statement. */
+  removeChildren(sourceOrg: string, targetOrg: string, sourceIds: readonly string[]): number {
+    return sourceIds.length ? this.removeChildrenStmt.run(sourceOrg, targetOrg, JSON.stringify(sourceIds)).changes : 0;
+  }
+
   removeChild(sourceOrg: string, targetOrg: string, sourceId: string): number {
     return this.removeChildStmt.run(sourceOrg, targetOrg, sourceId).changes;
   }

@@ -58,9 +58,10 @@ export function bulkRowConverter(fields: readonly BulkColumnField[]): (row: Reco
   };
   return (row) => {
     const out: Record<string, FieldValue> = {};
-    for (const [column, text] of Object.entries(row)) {
+    // for…in, not Object.entries: no pair arrays made for every field of every row.
+    for (const column in row) {
       const c = columnOf(column);
-      out[c.name] = c.convert(text);
+      out[c.name] = c.convert(row[column]!);
     }
     return out;
   };
