@@ -13,6 +13,7 @@
  *   BENCH_BULK_FROM sf-upsert-out's "Bulk API from" (default: none, REST only, as in the example);
  *                   with BENCH_BATCH at or above it, the writes go through Bulk API 2.0 jobs
  *   BENCH_RUNS      how many of the four runs to make (default 4), e.g. 1 to profile the first
+ *   BENCH_KEEP_LEDGER a file to copy the ledger to at the end, to look into
  *
  * Four runs: the first (everything created), a rerun with nothing changed (example 05 reads
  * changes only once a run is written: a few queries), a rerun after 1 % of the accounts were
@@ -25,7 +26,7 @@
  * the mapping alone. Needs the build: `npm run build` first.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MAPPING_TEMPLATES } from '../lib/mapping/index.js';
@@ -169,6 +170,8 @@ async function main(): Promise<void> {
     console.log(`Node-RED process: RSS ${mb(rssBefore)} when deployed, peak ${mb(peakRss())} (the emulator and its data are in another process); JavaScript heap in use at most ${mb(heapPeak)}, external memory at most ${mb(externalPeak)}`);
     const ledger = path.join(dir, 'node-red', 'orgbridge', 'ledger.sqlite');
     if (existsSync(ledger)) console.log(`ledger: ${mb(statSync(ledger).size)}`);
+    // BENCH_KEEP_LEDGER=file keeps a copy of the ledger to look into (sqlite3, dbstat).
+    if (existsSync(ledger) && process.env.BENCH_KEEP_LEDGER) copyFileSync(ledger, process.env.BENCH_KEEP_LEDGER);
     console.log('the map-fields step alone: npm run bench map-fields');
     const noise = warnings.filter((w) => !/Projects disabled|Encrypted credentials not found/.test(w));
     if (noise.length) console.log(`\nNode-RED said:\n${noise.join('\n')}`);
