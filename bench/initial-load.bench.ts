@@ -19,6 +19,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { writeHeapSnapshot } from 'node:v8';
 import path from 'node:path';
 import { MAPPING_TEMPLATES } from '../lib/mapping/index.js';
 import { benchConnection, control, emulatorChild, settled, startEmulatorChild, type Embed, type EmulatorInfo, type FlowNode } from './node-red-support.js';
@@ -30,6 +31,7 @@ const ACCOUNTS = intEnv('BENCH_ACCOUNTS', 10_000);
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', '11 Initial load of a whole org.json');
 const MILESTONES = [100_000, 500_000, 1_000_000];
+const heapAt = intEnv('BENCH_HEAP_AT', 0);
 
 interface LoadSummary {
   finished: boolean;
@@ -92,10 +94,15 @@ async function main(): Promise<void> {
       let peak = 0;
       let heapPeak = 0;
       const marks: string[] = [];
+      let heapTaken = what !== (process.env.BENCH_HEAP_RUN ?? 'first load (all created)');
       const probe = setInterval(() => {
         const m = process.memoryUsage();
         peak = Math.max(peak, m.rss);
         heapPeak = Math.max(heapPeak, m.heapUsed);
+        if (heapAt && !heapTaken && m.heapUsed >= heapAt * 1024 * 1024) {
+          heapTaken = true;
+          console.log(`heap snapshot at ${mb(m.heapUsed)} heap, ${fmtInt(written)} written: ${writeHeapSnapshot(process.env.BENCH_HEAP_FILE)}`);
+        }
         while (marks.length < MILESTONES.length && written >= MILESTONES[marks.length]!) marks.push(`${fmtInt(MILESTONES[marks.length]!)}: ${mb(peak)}`);
       }, 50);
       const t0 = performance.now();

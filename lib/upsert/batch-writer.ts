@@ -14,6 +14,8 @@ export interface BatchWriterOptions {
   retry: Partial<RetryPolicy>;
   /** Records of one object and level from which Bulk API jobs write them (RecordWriterOptions). */
   bulkThreshold?: number;
+  /** Bulk API deletes skip the recycle bin (RecordWriterOptions). */
+  bulkHardDelete?: boolean;
   sleep?: (ms: number) => Promise<void>;
   /** Where waits for a retry are shown while they last (the shared runtime context's). */
   retryBoard?: RetryBoard;
@@ -116,9 +118,9 @@ export class BatchWriter {
     const key = `${sourceOrg.slice(0, 15)}>${targetOrg}`;
     let writer = this.writers.get(key);
     if (!writer) {
-      const { target, ledger, maxInFlight, retry, bulkThreshold, sleep, retryBoard } = this.options;
+      const { target, ledger, maxInFlight, retry, bulkThreshold, bulkHardDelete, sleep, retryBoard } = this.options;
       writer = new RecordWriter({
-        target, ledger, sourceOrgId: sourceOrg, targetOrgId: targetOrg, maxInFlight, retry,
+        target, ledger, sourceOrgId: sourceOrg, targetOrgId: targetOrg, maxInFlight, retry, bulkHardDelete: bulkHardDelete === true,
         ...(bulkThreshold !== undefined ? { bulkThreshold } : {}), ...(sleep ? { sleep } : {}), ...(retryBoard ? { retryBoard } : {}),
       });
       this.writers.set(key, writer);

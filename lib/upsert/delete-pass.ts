@@ -51,10 +51,14 @@ export async function runDeletes(run: WriteRun, indices: readonly number[]): Pro
   const present = items.filter((it) => it.targetId && !run.results[it.index]);
   const plan = planWrites(present.map((it) => ({ id: it.sourceId, refs: (it.record.references ?? []).map((r) => ({ parent: r.id, nillable: true })) })));
   for (const level of [...plan.levels].reverse()) {
+    const chunks = deleteChunks(run, level.map((n) => present[n]!));
     await Promise.all(
-      run.chunks(level.map((n) => present[n]!)).map((chunk) =>
+      chunks.map(({ object, chunk, bulk }) =>
         run.sendWithRetry(chunk, {
-          send: (list) => run.outcomesOf(list.length, () => ctx.api.delete(list.map((it) => it.targetId!))).then((outcomes) => outcomes.map(alreadyGoneIsDeleted)),
+          // Re-sends of a chunk's failed rows go the way the chunk went (soft ones by collections calls when few enough).
+          send: (list) =>
+            run.outcomesOf(list.length, () => run.remove(object, list.map((it) => it.targetId!), bulk && (run.ctx.bulkHardDelete || list.length > run.ctx.batchSize)))
+              .then((outcomes) => outcomes.map(alreadyGoneIsDeleted)),
           succeed: (it, _o, b) => {
             run.results[it.index] = { object: it.record.object, sourceId: it.sourceId, targetObject: it.targetObject, targetId: it.targetId, outcome: 'deleted', fields: [], attempts: it.attempts };
             run.metrics.deleted++;
@@ -68,6 +72,37 @@ export async function runDeletes(run: WriteRun, indices: readonly number[]): Pro
       ),
     );
   }
+}
+
+interface DeleteChunk {
+  object: string;
+  chunk: DeleteItem[];
+  bulk: boolean;
+}
+
+/**
+ * A Bulk API job deletes records of one object, so an object with enough deletes for Bulk gets
+ * chunks of its own (writeChunks decides); the rest share collections calls, which take any mix.
+ * Hard deletes keep every record of such an object in jobs (a short last chunk included, and the
+ * retries of failed rows): only a job can delete past the recycle bin.
+ */
+function deleteChunks(run: WriteRun, items: DeleteItem[]): DeleteChunk[] {
+  const byObject = new Map<string, DeleteItem[]>();
+  for (const it of items) {
+    const group = byObject.get(it.targetObject);
+    if (group) group.push(it);
+    else byObject.set(it.targetObject, [it]);
+  }
+  const { bulkThreshold, bulkHardDelete, bulkJobSize, batchSize } = run.ctx;
+  const out: DeleteChunk[] = [];
+  const mixed: DeleteItem[] = [];
+  for (const [object, group] of byObject) {
+    if (group.length < bulkThreshold) mixed.push(...group);
+    else if (!bulkHardDelete) for (const chunk of run.writeChunks(group)) out.push({ object, chunk, bulk: chunk.length > batchSize });
+    else for (let i = 0; i < group.length; i += bulkJobSize) out.push({ object, chunk: group.slice(i, i + bulkJobSize), bulk: true });
+  }
+  for (const chunk of run.chunks(mixed)) out.push({ object: chunk[0]!.targetObject, chunk, bulk: false });
+  return out;
 }
 
 /** Finds target Ids by external Id for records the Id map does not know, one query per object, field and 100 values. */

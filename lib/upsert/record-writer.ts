@@ -92,6 +92,7 @@ export class RecordWriter {
       batchSize: this.batchSize,
       bulkThreshold: this.bulkThreshold,
       bulkJobSize: this.bulkJobSize,
+      bulkHardDelete: o.bulkHardDelete === true,
       sleep,
       ...(o.retryBoard ? { retryBoard: o.retryBoard } : {}),
       random: o.random ?? Math.random,

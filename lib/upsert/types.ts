@@ -34,6 +34,11 @@ export interface RecordWriterOptions {
   bulkThreshold?: number;
   /** Records per Bulk API job (default 10,000). */
   bulkJobSize?: number;
+  /**
+   * Deletes that go through Bulk API jobs skip the recycle bin (`hardDelete`; the integration user
+   * needs the "Bulk API Hard Delete" permission). Default false: every delete can be undone.
+   */
+  bulkHardDelete?: boolean;
   retry?: Partial<RetryPolicy>;
   /** Waits between retries; tests pass one that resolves at once. */
   sleep?: (ms: number) => Promise<void>;

@@ -23,6 +23,11 @@ export interface WriteContext {
    */
   bulkThreshold: number;
   bulkJobSize: number;
+  /**
+   * Deletes sent as Bulk API jobs are hard deletes (`hardDelete`: past the recycle bin, which
+   * needs the "Bulk API Hard Delete" permission); collections deletes always use the recycle bin.
+   */
+  bulkHardDelete: boolean;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
@@ -140,6 +145,16 @@ export class WriteRun {
       return api.bulkWrite(object, mode === 'create' ? 'insert' : mode, records, mode === 'upsert' ? extField : undefined);
     }
     return mode === 'create' ? api.create(records) : mode === 'upsert' ? api.upsert(object, extField, records) : api.update(records);
+  }
+
+  /**
+   * Deletes one chunk: a Bulk API job (all of `object`) when `bulk`, else a collections call.
+   * A job deletes to the recycle bin, or for good when the writer is set to hard deletes.
+   */
+  remove(object: string, ids: string[], bulk: boolean): Promise<WireSaveResult[]> {
+    if (!bulk) return this.ctx.api.delete(ids);
+    this.metrics.bulkJobs++;
+    return this.ctx.api.bulkWrite(object, this.ctx.bulkHardDelete ? 'hardDelete' : 'delete', ids.map((Id) => ({ attributes: { type: object }, Id })));
   }
 
   /** Splits `items` into calls of at most batchSize. */

@@ -25,6 +25,7 @@ RED.nodes.registerType('sf-upsert-out', {
     maxAttempts: { value: '5', required: true, validate: wholeBetween(1, 20) },
     baseDelayMs: { value: '500', required: true, validate: wholeBetween(0, 60000) },
     bulkThreshold: { value: '2000', validate: (v: string) => String(v ?? '').trim() === '' || wholeBetween(0, 1e9)(v) },
+    bulkHardDelete: { value: false },
   },
   inputLabels: 'mapped records',
   outputLabels: ['results', 'dead-lettered'],

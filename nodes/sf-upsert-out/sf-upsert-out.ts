@@ -19,6 +19,7 @@ interface UpsertOutConfig extends NodeDef {
   maxAttempts: string | number;
   baseDelayMs: string | number;
   bulkThreshold?: string | number;
+  bulkHardDelete?: boolean;
 }
 
 interface Job {
@@ -50,6 +51,7 @@ export default function register(RED: NodeAPI): void {
       retry: { maxAttempts: wholeNumber(config.maxAttempts, 5, 1, 20), baseMs: wholeNumber(config.baseDelayMs, 500, 0, 60_000) },
       // Flows saved before the setting existed write as they always did: collections calls only.
       bulkThreshold: config.bulkThreshold === undefined || config.bulkThreshold === '' ? 0 : wholeNumber(config.bulkThreshold, DEFAULT_BULK_THRESHOLD, 0, 1e9),
+      bulkHardDelete: config.bulkHardDelete === true,
       // Retry waits end at once on close, so the batch in progress finishes within the close timeout.
       sleep: (ms) => kit.sleep(ms),
       retryBoard: ctx.retries,

@@ -138,6 +138,27 @@ describe('sf-upsert-out node', () => {
     expect(subsidiary().snapshot('Account').filter((r) => String(r.HQ_Id__c ?? '').endsWith('UPS'))).to.have.length(5);
   });
 
+  it('deletes a large batch with a Bulk API hardDelete job when the node is set to, past the recycle bin', async () => {
+    await load({ bulkThreshold: '300', bulkHardDelete: true });
+    const batch = Array.from({ length: 300 }, (_, n) => account(1000 + n));
+    const created = await write(batch);
+    expect(created.s2s!.write).to.include({ created: 300, bulkJobs: 1 });
+    const deleted = await write(batch.map((r) => ({ ...r, operation: 'delete' as const })));
+    expect(deleted.s2s!.write).to.include({ deleted: 300, deadLettered: 0, bulkJobs: 1 });
+    const mine = subsidiary().snapshot('Account', true).filter((r) => String(r.HQ_Id__c ?? '').endsWith('UPS'));
+    expect(mine, 'hard-deleted: not in the recycle bin either').to.have.length(0);
+  });
+
+  it('deletes a large batch with a Bulk API delete job into the recycle bin by default', async () => {
+    await load({ bulkThreshold: '300' });
+    const batch = Array.from({ length: 300 }, (_, n) => account(2000 + n));
+    await write(batch);
+    const deleted = await write(batch.map((r) => ({ ...r, operation: 'delete' as const })));
+    expect(deleted.s2s!.write).to.include({ deleted: 300, bulkJobs: 1 });
+    const mine = subsidiary().snapshot('Account', true).filter((r) => String(r.HQ_Id__c ?? '').endsWith('UPS'));
+    expect(mine.filter((r) => r.IsDeleted)).to.have.length(300);
+  });
+
   it('dead-letters what the target refuses, with its reason, on output 2 and in the review endpoints; the rest is written', async () => {
     await load();
     const unmapped = account(13);

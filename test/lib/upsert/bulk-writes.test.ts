@@ -53,6 +53,36 @@ describe('RecordWriter through Bulk API 2.0 jobs', function () {
     expect(f.calls()).to.equal(calls);
   });
 
+  it('deletes from the threshold in Bulk API delete jobs (recycle bin) or hardDelete jobs, and fewer through collections calls', async () => {
+    const soft = f.writerWith({ bulkThreshold: 1000, bulkJobSize: 1000 });
+    const hard = f.writerWith({ bulkThreshold: 1000, bulkJobSize: 1000, bulkHardDelete: true });
+    const created = await soft.writeWithReport(Array.from({ length: 2300 }, (_, i) => account(i)));
+    expect(created.metrics).to.include({ created: 2300, bulkJobs: 3 });
+    const del = (n: number) => ({ ...account(n), operation: 'delete' as const });
+
+    // 1,100 deletes: one job of 1,000 and, the short rest, one collections call; into the recycle bin.
+    const calls = f.calls();
+    const first = await soft.writeWithReport(Array.from({ length: 1100 }, (_, i) => del(i)));
+    expect(first.metrics).to.include({ deleted: 1100, deadLettered: 0, bulkJobs: 1 });
+    expect(first.results.every((r) => r.outcome === 'deleted')).to.equal(true);
+    const bin = f.emulator.org('alpha').snapshot('Account', true) as Row[];
+    expect(bin.filter((a) => a.IsDeleted)).to.have.length(1100);
+    expect(f.calls() - calls, 'a job of about 7 calls and one collections call, not 6 collections calls').to.be.below(12);
+
+    // 1,200 more as hardDelete jobs (1,000 and 200: the short rest too): gone for good, not in the recycle bin.
+    const second = await hard.writeWithReport(Array.from({ length: 1200 }, (_, i) => del(1100 + i)));
+    expect(second.metrics).to.include({ deleted: 1200, deadLettered: 0, bulkJobs: 2 });
+    const all = f.emulator.org('alpha').snapshot('Account', true) as Row[];
+    expect(all.filter((a) => !a.IsDeleted)).to.have.length(0);
+    expect(all, 'the hard-deleted accounts are not in the recycle bin').to.have.length(1100);
+
+    // Below the threshold, collections deletes (the recycle bin) whatever the setting.
+    await hard.writeWithReport([account(9000)]);
+    const small = await hard.writeWithReport([del(9000)]);
+    expect(small.metrics).to.include({ deleted: 1, bulkJobs: 0 });
+    expect((f.emulator.org('alpha').snapshot('Account', true) as Row[]).find((a) => a.Ext__c === 'ACC-9000')).to.include({ IsDeleted: true });
+  });
+
   it('writes below the threshold through collections calls only', async () => {
     const writer = f.writerWith({ bulkThreshold: 1000 });
     const report = await writer.writeWithReport(Array.from({ length: 999 }, (_, i) => account(i)));
