@@ -50,7 +50,8 @@ export async function emulatorChild(accounts: number): Promise<void> {
 export async function startEmulatorChild(benchFile: string, cwd: string): Promise<{ child: ChildProcess; info: EmulatorInfo }> {
   // A profiled bench (node --cpu-prof …) profiles the emulator process too.
   const profile = process.execArgv.filter((a) => a.startsWith('--cpu-prof'));
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', benchFile, '--emulator'], { cwd, stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+  // Two orgs of a million records each pass Node's default heap limit (about 4 GB) in the emulator.
+  const child = spawn(process.execPath, [...profile, '--max-old-space-size=12288', '--import', 'tsx', benchFile, '--emulator'], { cwd, stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
   const line = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the emulator process exited (code ${code}) before it was ready`)));
     createInterface({ input: child.stdout! }).once('line', resolve);

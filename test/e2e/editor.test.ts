@@ -209,6 +209,43 @@ describe('editor and dashboard in Chromium (e2e)', function () {
     expect(pageErrors).to.deep.equal([]);
   });
 
+  it('shows the initial load\'s Bulk API settings in words: sf-bulk-query\'s threshold and resume, sf-upsert-out\'s threshold and hard deletes', async () => {
+    const open = async (id: string) => {
+      await editor.evaluate((nodeId) => {
+        const RED = (globalThis as unknown as PageGlobals).RED;
+        RED.editor.edit(RED.nodes.node(nodeId)!);
+      }, id);
+    };
+    const trayLabels = async () => (await editor.locator('.red-ui-tray label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    const close = async (field: string) => {
+      await editor.locator('#node-dialog-cancel').click();
+      await editor.locator(field).waitFor({ state: 'detached' });
+    };
+
+    await open('ex11-read');
+    await editor.locator('#node-input-threshold').waitFor({ state: 'visible' });
+    expect(await editor.locator('#node-input-threshold').inputValue()).to.equal('10000');
+    expect(await editor.locator('#node-input-resume').isChecked()).to.equal(true);
+    const readLabels = await trayLabels();
+    expect(readLabels.filter((l) => l.startsWith('sf-bulk-query.')), 'untranslated labels').to.deep.equal([]);
+    await shot(editor, '02e-bulk-query-dialog');
+    await close('#node-input-threshold');
+
+    await open('ex11-write');
+    const threshold = editor.locator('#node-input-bulkThreshold');
+    await threshold.waitFor({ state: 'visible' });
+    expect(await threshold.inputValue()).to.equal('2000');
+    const hard = editor.locator('#node-input-bulkHardDelete');
+    expect(await hard.isChecked(), 'hard deletes are off unless asked for').to.equal(false);
+    expect(await hard.isVisible()).to.equal(true);
+    const writeLabels = await trayLabels();
+    expect(writeLabels).to.include.members(['Bulk API from', 'Bulk API deletes skip the recycle bin (hardDelete)']);
+    expect(writeLabels.filter((l) => l.startsWith('sf-upsert-out.')), 'untranslated labels').to.deep.equal([]);
+    await shot(editor, '02f-upsert-out-dialog');
+    await close('#node-input-bulkThreshold');
+    expect(pageErrors).to.deep.equal([]);
+  });
+
   it('tests the HQ connection from the sf-connection dialog', async () => {
     await editor.evaluate(() => (globalThis as unknown as PageGlobals).RED.editor.editConfig('', 'sf-connection', 'sf-conn-hq'));
     const button = editor.locator('#sf-connection-test');

@@ -27,6 +27,9 @@ describe('emulator control API and fault injection', () => {
     expect(seeded.status).to.equal(201);
     const snap = (await control(emulator, 'GET', '/orgs/alpha/snapshot/Account')).body as Array<{ Name: string }>;
     expect(snap.map((r) => r.Name).sort()).to.deep.equal(['S1', 'S2']);
+    const few = (await control(emulator, 'GET', '/orgs/alpha/snapshot/Account?fields=Name,ParentId')).body as Array<Record<string, unknown>>;
+    expect(few.map((r) => Object.keys(r))).to.deep.equal([['Name', 'ParentId'], ['Name', 'ParentId']]);
+    expect(few.map((r) => r.Name).sort()).to.deep.equal(['S1', 'S2']);
     expect((await control(emulator, 'GET', '/orgs/beta/snapshot/Account')).body).to.deep.equal([]);
 
     const bad = await control(emulator, 'POST', '/orgs/alpha/seed', { object: 'Account', records: [{ Name: 'ok' }, { Nope: 1 }] });

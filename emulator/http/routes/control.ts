@@ -89,7 +89,10 @@ export const controlRoutes: RouteModule = {
     router.get(`${BASE}/orgs/:org/snapshot/:object`, (ctx) => {
       const org = orgOf(emulator, ctx);
       const includeDeleted = ctx.url.searchParams.get('includeDeleted') === 'true';
-      ctx.sendJson(200, org.snapshot(ctx.params.object!, includeDeleted));
+      const rows = org.snapshot(ctx.params.object!, includeDeleted);
+      // ?fields=Id,ParentId keeps the answer small enough for a million records.
+      const fields = (ctx.url.searchParams.get('fields') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+      ctx.sendJson(200, fields.length ? rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null]))) : rows);
     });
 
     router.get(`${BASE}/orgs/:org/api-calls`, (ctx) => ctx.sendJson(200, orgOf(emulator, ctx).limits.counts()));
