@@ -57,6 +57,11 @@ RED.nodes.registerType('sf-bulk-query', {
       if (key && TEMPLATES[key]) $('#node-input-where').val(TEMPLATES[key]);
       $('#node-input-template').val('');
     });
+    // A deployed flow saved before a setting existed loads without it (the editor fills defaults on
+    // import only): its select would show nothing, so it shows what the runtime does without it.
+    for (const [id, value] of [['mode', 'load'], ['rangeUnit', 'month'], ['path', 'auto']] as const) {
+      if (!$(`#node-input-${id}`).val()) $(`#node-input-${id}`).val(value);
+    }
     const showThreshold = () => $('.sf-bulk-query-threshold').toggle($('#node-input-path').val() === 'auto');
     $('#node-input-path').on('change', showThreshold);
     showThreshold();

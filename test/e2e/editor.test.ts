@@ -216,6 +216,15 @@ describe('editor and dashboard in Chromium (e2e)', function () {
         RED.editor.edit(RED.nodes.node(nodeId)!);
       }, id);
     };
+    // The tray slides in: a screenshot before it has stopped shows it cut off at the right.
+    const settled = () =>
+      editor.waitForFunction(() => {
+        const box = document.querySelector('#node-dialog-ok')?.getBoundingClientRect();
+        const w = window as unknown as { lastTrayRight?: number };
+        const still = box !== undefined && w.lastTrayRight === box.right;
+        w.lastTrayRight = box?.right;
+        return still && box.width > 0 && box.right <= window.innerWidth;
+      }, undefined, { polling: 100 });
     const trayLabels = async () => (await editor.locator('.red-ui-tray label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
     const close = async (field: string) => {
       await editor.locator('#node-dialog-cancel').click();
@@ -226,8 +235,10 @@ describe('editor and dashboard in Chromium (e2e)', function () {
     await editor.locator('#node-input-threshold').waitFor({ state: 'visible' });
     expect(await editor.locator('#node-input-threshold').inputValue()).to.equal('10000');
     expect(await editor.locator('#node-input-resume').isChecked()).to.equal(true);
+    expect(await editor.locator('#node-input-mode').inputValue()).to.equal('load');
     const readLabels = await trayLabels();
     expect(readLabels.filter((l) => l.startsWith('sf-bulk-query.')), 'untranslated labels').to.deep.equal([]);
+    await settled();
     await shot(editor, '02e-bulk-query-dialog');
     await close('#node-input-threshold');
 
@@ -241,6 +252,7 @@ describe('editor and dashboard in Chromium (e2e)', function () {
     const writeLabels = await trayLabels();
     expect(writeLabels).to.include.members(['Bulk API from', 'Bulk API deletes skip the recycle bin (hardDelete)']);
     expect(writeLabels.filter((l) => l.startsWith('sf-upsert-out.')), 'untranslated labels').to.deep.equal([]);
+    await settled();
     await shot(editor, '02f-upsert-out-dialog');
     await close('#node-input-bulkThreshold');
     expect(pageErrors).to.deep.equal([]);
